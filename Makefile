@@ -1,0 +1,59 @@
+# pinpipe: two commands do everything. `make demo` runs the main job, `make test` every test.
+# Both set up what is missing first (Python venv, Maven jars, npm packages); a second run
+# finds everything in place and skips straight to the work.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STATE  := .local
+JARS   := $(STATE)/jars
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test test-fast lint airflow clean clean-all
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed $(JARS)/spark/.resolved $(JARS)/kafka/.resolved node_modules/.installed profiles.yml ## install everything the project needs (idempotent)
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@# `source .venv/bin/activate` also exports the settings dbt's profile reads
+	@grep -q PINPIPE_STATE_DIR $(BIN)/activate || printf '\nexport PINPIPE_STATE_DIR="%s"\nexport DBT_PROFILES_DIR="%s"\n' "$(CURDIR)/$(STATE)" "$(CURDIR)" >> $(BIN)/activate
+	@touch $@
+
+$(JARS)/spark/.resolved: jvm/spark/pom.xml
+	rm -rf $(JARS)/spark
+	mvn --quiet --batch-mode -f jvm/spark/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/$(JARS)/spark
+	@touch $@
+
+$(JARS)/kafka/.resolved: jvm/kafka/pom.xml
+	rm -rf $(JARS)/kafka
+	mvn --quiet --batch-mode -f jvm/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(JARS)/kafka
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+profiles.yml:
+	cp profiles.example.yml profiles.yml
+
+demo: setup ## set up, then run the main job end to end and print the answers
+	$(BIN)/pinpipe demo
+
+test: setup ## set up, then run every test (Python, dbt, Airflow, lint)
+	$(BIN)/ruff check ingestion airflow
+	$(BIN)/pytest
+
+lint: setup ## ruff and sqlfluff
+	$(BIN)/ruff check ingestion airflow
+	$(BIN)/sqlfluff lint models macros tests
+
+clean: ## remove local data (lake, catalog, checkpoints, logs); keeps installs
+	rm -rf $(STATE)/lake $(STATE)/spark $(STATE)/checkpoints $(STATE)/run $(STATE)/logs target logs
+
+clean-all: clean ## also remove the venv, jars and node_modules
+	rm -rf $(VENV) $(STATE) node_modules

@@ -1,0 +1,50 @@
+"""The ``pinpipe`` command line.
+
+Each subcommand lives in its own module under ``ingestion/commands/`` and exposes
+``register(subparsers)``; that function adds its parser and sets ``func`` (called with the
+parsed arguments and the settings, returning an exit code). Command modules import heavy
+libraries (Spark, Kafka, dbt) inside their functions so that ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from ingestion import commands
+from ingestion.config import Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pinpipe",
+        description=(
+            "Replay Pinterest-style posts through Kafka and Kinesis into Delta, and run the "
+            "dbt models on top. Settings come from PINPIPE_* environment variables "
+            "(see `pinpipe config`)."
+        ),
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{commands.__name__}.{module.name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        print(f"pinpipe: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(args.func(args, settings) or 0)
+    except KeyboardInterrupt:
+        print("pinpipe: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

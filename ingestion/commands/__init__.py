@@ -1,0 +1,1 @@
+"""Subcommands of ``pinpipe``: one module each, discovered by ``ingestion.cli``."""

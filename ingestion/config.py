@@ -1,0 +1,142 @@
+"""One settings object for the whole project.
+
+Every value can be set with an environment variable named ``PINPIPE_<FIELD>`` (upper case);
+the defaults describe the local stack. Paths default to folders under the state directory,
+``<project>/.local``, so one variable (``PINPIPE_STATE_DIR``) moves all local state.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ENTITIES = ("pin", "geo", "user")
+"""The three record kinds, in the order the source tables are read."""
+
+SOURCE_TABLES = {"pin": "pinterest_data", "geo": "geolocation_data", "user": "user_data"}
+
+
+def find_project_dir(start: Path | None = None) -> Path:
+    """The folder holding ``dbt_project.yml``: the project root this process works in."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "dbt_project.yml").is_file():
+            return candidate
+    package_root = Path(__file__).resolve().parents[1]
+    if (package_root / "dbt_project.yml").is_file():
+        return package_root
+    return here
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Ports, paths, names and credentials of a pinpipe deployment."""
+
+    # where things live
+    project_dir: Path = field(default_factory=find_project_dir)
+    state_dir: Path | None = None
+    lake_dir: Path | None = None  # bronze Delta tables (local path or s3://...)
+    checkpoint_dir: Path | None = None
+    jars_dir: Path | None = None
+
+    # names
+    topic_prefix: str = "pinterest"
+    stream_prefix: str = "pinterest"
+    dbt_schema: str = "pinpipe"
+
+    # local services, all on loopback
+    host: str = "127.0.0.1"
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9093
+    kafka_partitions: int = 1
+    kinesis_port: int = 4568
+    kinesis_shards: int = 1
+    gateway_port: int = 8082
+
+    # endpoints: empty means "the local service above"
+    kafka_bootstrap: str = ""
+    kinesis_endpoint: str = ""
+    gateway_url: str = ""
+    aws_region: str = "us-east-1"
+
+    # Spark
+    spark_master: str = "local[2]"
+    spark_driver_memory: str = "2g"
+    spark_shuffle_partitions: int = 4
+
+    def __post_init__(self) -> None:
+        state = Path(self.state_dir or self.project_dir / ".local").resolve()
+        object.__setattr__(self, "state_dir", state)
+        defaults = {
+            "lake_dir": state / "lake",
+            "checkpoint_dir": state / "checkpoints",
+            "jars_dir": state / "jars",
+        }
+        for name, default in defaults.items():
+            value = getattr(self, name)
+            object.__setattr__(self, name, Path(value).resolve() if value else default)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from ``PINPIPE_*`` variables; keyword overrides win over the environment."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"PINPIPE_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            if f.type in ("int", int):
+                try:
+                    values[f.name] = int(raw)
+                except ValueError as exc:
+                    raise ValueError(
+                        f"PINPIPE_{f.name.upper()} must be a whole number, got {raw!r}"
+                    ) from exc
+            elif "Path" in str(f.type):
+                values[f.name] = Path(raw)
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    # derived names and endpoints
+    def topic(self, entity: str) -> str:
+        return f"{self.topic_prefix}.{entity}"
+
+    def stream(self, entity: str) -> str:
+        return f"{self.stream_prefix}-{entity}"
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.kafka_bootstrap or f"{self.host}:{self.kafka_port}"
+
+    @property
+    def kinesis_url(self) -> str:
+        return self.kinesis_endpoint or f"http://{self.host}:{self.kinesis_port}"
+
+    @property
+    def gateway(self) -> str:
+        return self.gateway_url or f"http://{self.host}:{self.gateway_port}"
+
+    @property
+    def spark_dir(self) -> Path:
+        """Warehouse and Derby metastore of the local Spark catalog (owned by dbt)."""
+        return self.state_dir / "spark"  # type: ignore[operator]
+
+    @property
+    def run_dir(self) -> Path:
+        """Pid files and logs of the services ``pinpipe stack`` starts."""
+        return self.state_dir / "run"  # type: ignore[operator]
+
+    def bronze_path(self, layer: str, entity: str) -> str:
+        """Where a bronze Delta table lives: ``<lake>/bronze/<layer>_<entity>`` (layer batch|stream)."""
+        return f"{self.lake_dir}/bronze/{layer}_{entity}"
+
+    def as_env(self) -> dict[str, str]:
+        """The settings as ``PINPIPE_*`` variables, for child processes (dbt, Airflow, services)."""
+        return {
+            f"PINPIPE_{f.name.upper()}": str(getattr(self, f.name))
+            for f in fields(self)
+            if getattr(self, f.name) not in (None, "")
+        }

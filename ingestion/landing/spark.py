@@ -1,0 +1,67 @@
+"""The one place a local SparkSession is configured.
+
+``spark_conf`` is also what ``profiles.example.yml`` sets for dbt's ``local`` target (a test
+keeps the two equal), so Python jobs and dbt see the same Delta setup and the same catalog.
+Landing jobs pass ``catalog=False``: they write Delta by path and never open the Derby
+metastore, which only one process may own at a time (dbt owns it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ingestion.config import Settings
+
+
+class MissingJarsError(RuntimeError):
+    """The Delta / Kafka jars have not been resolved yet (``make setup`` does it)."""
+
+
+def spark_jars(settings: Settings) -> Path:
+    folder = Path(settings.jars_dir) / "spark"  # type: ignore[arg-type]
+    if not any(folder.glob("delta-spark_*.jar")):
+        raise MissingJarsError(
+            f"no Delta jars in {folder}: run `make setup` (it resolves them with Maven)"
+        )
+    return folder
+
+
+def spark_conf(settings: Settings) -> dict[str, str]:
+    """Spark configuration shared by every local session: Delta, jars, catalog paths."""
+    spark_dir = settings.spark_dir
+    return {
+        "spark.master": settings.spark_master,
+        "spark.driver.memory": settings.spark_driver_memory,
+        # a JVM class-path wildcard: the jars are on the class path from the start (local mode)
+        "spark.driver.extraClassPath": f"{Path(settings.jars_dir) / 'spark'}/*",  # type: ignore[arg-type]
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "spark.sql.warehouse.dir": f"{spark_dir}/warehouse",
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={spark_dir}/metastore_db;create=true"
+        ),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir}",
+        "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
+        "spark.databricks.delta.snapshotPartitions": "2",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+    }
+
+
+def spark_session(settings: Settings, app_name: str = "pinpipe", *, catalog: bool = True):
+    """A local SparkSession with Delta; ``catalog=True`` also opens the shared Hive metastore."""
+    from pyspark.sql import SparkSession
+
+    spark_jars(settings)
+    settings.spark_dir.mkdir(parents=True, exist_ok=True)
+    # Python workers (data sources, UDFs) must run in this interpreter, where pyarrow lives.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(app_name)
+    for key, value in spark_conf(settings).items():
+        builder = builder.config(key, value)
+    if catalog:
+        builder = builder.enableHiveSupport()
+    return builder.getOrCreate()

@@ -1,0 +1,35 @@
+from pathlib import Path
+
+import pytest
+
+from ingestion.config import Settings
+
+
+def test_defaults_live_under_the_state_dir(tmp_path: Path) -> None:
+    settings = Settings(project_dir=tmp_path)
+    assert settings.state_dir == tmp_path / ".local"
+    assert settings.lake_dir == tmp_path / ".local" / "lake"
+    assert settings.bronze_path("batch", "pin") == f"{tmp_path}/.local/lake/bronze/batch_pin"
+    assert settings.topic("geo") == "pinterest.geo"
+    assert settings.stream("user") == "pinterest-user"
+    assert settings.bootstrap_servers == "127.0.0.1:9092"
+
+
+def test_environment_overrides_and_types(tmp_path: Path) -> None:
+    env = {
+        "PINPIPE_STATE_DIR": str(tmp_path / "state"),
+        "PINPIPE_KAFKA_PORT": "19092",
+        "PINPIPE_TOPIC_PREFIX": "abc123",
+        "PINPIPE_KAFKA_BOOTSTRAP": "b-1.msk.example:9098",
+    }
+    settings = Settings.from_env(env, project_dir=tmp_path)
+    assert settings.kafka_port == 19092
+    assert settings.topic("pin") == "abc123.pin"
+    assert settings.bootstrap_servers == "b-1.msk.example:9098"
+    assert settings.checkpoint_dir == tmp_path / "state" / "checkpoints"
+    assert Settings.from_env(settings.as_env()) == settings
+
+
+def test_a_bad_number_names_the_variable() -> None:
+    with pytest.raises(ValueError, match="PINPIPE_GATEWAY_PORT"):
+        Settings.from_env({"PINPIPE_GATEWAY_PORT": "eighty"})
