@@ -130,7 +130,7 @@ class Settings:
         return self.state_dir / "run"  # type: ignore[operator]
 
     def bronze_path(self, layer: str, entity: str) -> str:
-        """Where a bronze Delta table lives: ``<lake>/bronze/<layer>_<entity>`` (layer batch|stream)."""
+        """Where a bronze Delta table lives: ``<lake>/bronze/<layer>_<entity>``."""
         return f"{self.lake_dir}/bronze/{layer}_{entity}"
 
     def as_env(self) -> dict[str, str]:
