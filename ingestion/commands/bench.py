@@ -6,12 +6,11 @@ import argparse
 import importlib
 import json
 import os
-import platform
 import pkgutil
+import platform
 from datetime import UTC, datetime
 
 from ingestion import bench
-from ingestion.config import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
