@@ -58,6 +58,7 @@ class Settings:
     kafka_bootstrap: str = ""
     kinesis_endpoint: str = ""
     gateway_url: str = ""
+    source_url: str = ""  # SQLAlchemy URL of the source database
     aws_region: str = "us-east-1"
 
     # Spark
@@ -118,6 +119,11 @@ class Settings:
     @property
     def gateway(self) -> str:
         return self.gateway_url or f"http://{self.host}:{self.gateway_port}"
+
+    @property
+    def source(self) -> str:
+        """SQLAlchemy URL of the source tables; default a SQLite file in the state dir."""
+        return self.source_url or f"sqlite:///{self.state_dir}/source.db"
 
     @property
     def spark_dir(self) -> Path:
