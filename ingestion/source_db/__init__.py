@@ -1,0 +1,1 @@
+"""Synthetic replica of the three source tables (pins, geos, users)."""
