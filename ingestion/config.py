@@ -53,6 +53,7 @@ class Settings:
     kinesis_port: int = 4568
     kinesis_shards: int = 1
     gateway_port: int = 8082
+    airflow_port: int = 8080  # `pinpipe airflow`: the Airflow UI / API server
 
     # endpoints: empty means "the local service above"
     kafka_bootstrap: str = ""
