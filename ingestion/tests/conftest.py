@@ -13,6 +13,8 @@ import pytest
 
 from ingestion.config import Settings, find_project_dir
 
+pytest_plugins = ["ingestion.tests.fixtures_source", "ingestion.tests.fixtures_emulator"]
+
 PROJECT_DIR = find_project_dir(Path(__file__).parent)
 
 
