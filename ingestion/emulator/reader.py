@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, Table, func, inspect, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ingestion.config import ENTITIES, SOURCE_TABLES
 from ingestion.source_db.schema import KEY_COLUMNS, build_metadata, tables
-from ingestion.source_db.writer import SourceError, open_engine, safe
+from ingestion.source_db.writer import SourceError, open_engine, safe, sqlite_file
 
 
 class SourceReader:
@@ -22,6 +23,13 @@ class SourceReader:
 
     def __init__(self, url: str, engine: Engine | None = None) -> None:
         self.url = safe(url)
+        if engine is None:
+            path = sqlite_file(url) if _is_url(url) else None
+            if path is not None and not path.is_file():
+                raise SourceError(
+                    f"the source database file {path} does not exist "
+                    "(create the replica with `pinpipe source init`)"
+                )
         self.engine = engine or open_engine(url)
         self.tables = self._reflect()
         self._conn = None
@@ -75,3 +83,11 @@ class SourceReader:
             self._conn.close()
             self._conn = None
         self.engine.dispose()
+
+
+def _is_url(url: str) -> bool:
+    try:
+        make_url(url)
+    except ArgumentError:
+        return False
+    return True

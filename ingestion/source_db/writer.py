@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, func, inspect, select
 from sqlalchemy.engine import make_url
@@ -29,16 +30,20 @@ class ReplicaStats:
     skipped: bool = False
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def open_engine(url: str) -> Engine:
     """An engine for ``url``, or a :class:`SourceError` that says what is wrong with it."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise SourceError(f"not a SQLAlchemy database URL: {url!r}") from exc
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        from pathlib import Path
-
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = create_engine(parsed)
     except NoSuchModuleError as exc:
@@ -89,6 +94,9 @@ def write_replica(
     number of rows written after every chunk.
     """
     engine = open_engine(url)
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     try:
         found = existing_tables(engine)
         if found and if_missing and len(found) == len(SOURCE_TABLES):

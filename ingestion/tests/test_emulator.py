@@ -141,9 +141,13 @@ def test_unreachable_endpoint_stops_the_run(settings, replica_url):
 
 
 def test_source_problems_name_what_is_missing(settings, fake_gateway, tmp_path):
+    (tmp_path / "empty.db").touch()
     empty = f"sqlite:///{tmp_path}/empty.db"
     with pytest.raises(SourceError, match="pinterest_data, geolocation_data, user_data"):
         Emulator(settings, source_url=empty, url=fake_gateway.url, count=1).run()
     with pytest.raises(SourceError, match="not a SQLAlchemy database URL"):
         Emulator(settings, source_url="no-such-url", url=fake_gateway.url, count=1).run()
+    with pytest.raises(SourceError, match="missing.db does not exist"):
+        Emulator(settings, source_url=f"sqlite:///{tmp_path}/missing.db", count=1).run()
+    assert not (tmp_path / "missing.db").exists()
     assert fake_gateway.requests == []
