@@ -9,7 +9,7 @@ STATE  := .local
 JARS   := $(STATE)/jars
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-fast lint airflow clean clean-all
+.PHONY: help setup system-deps demo test test-fast lint airflow clean clean-all
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,15 @@ $(JARS)/kafka/.resolved: jvm/kafka/pom.xml
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# System packages the tests need: a PostgreSQL server (the source-database dialect tests start
+# their own throw-away instance). Installs only what is missing, and only as root.
+SYSTEM_PACKAGES := postgresql
+system-deps: ## apt-install missing system packages (PostgreSQL server for the tests; as root)
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "system packages present: $(SYSTEM_PACKAGES)"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "missing system packages: $$missing (run \`sudo make system-deps\`)" >&2; exit 1; fi
 
 profiles.yml:
 	cp profiles.example.yml profiles.yml
