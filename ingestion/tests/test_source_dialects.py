@@ -34,3 +34,18 @@ def test_postgres_holds_the_same_replica_as_sqlite(settings, postgres_url):
             reader.close()
     with pytest.raises(SourceError, match="already exist"):
         write_replica(postgres_url, 10, SEED)
+
+
+def test_mysql_urls_have_a_driver_and_valid_ddl():
+    """No MySQL server runs here: check the driver loads and the DDL suits MySQL."""
+    from sqlalchemy.schema import CreateTable
+
+    from ingestion.source_db.schema import build_metadata
+    from ingestion.source_db.writer import open_engine
+
+    engine = open_engine("mysql+pymysql://user:secret@127.0.0.1:1/pinterest_data")
+    ddl = str(CreateTable(build_metadata().tables["pinterest_data"]).compile(engine))
+    assert "`index` INTEGER NOT NULL" in ddl  # the reserved word is quoted
+    geo = str(CreateTable(build_metadata().tables["geolocation_data"]).compile(engine))
+    assert "latitude FLOAT(53)" in geo and "timestamp DATETIME" in geo  # double precision
+    engine.dispose()
