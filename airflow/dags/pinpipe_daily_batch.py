@@ -36,6 +36,6 @@ with DAG(
         execution_timeout=config.land_timeout,
         doc_md="Land every queued Kafka record into the bronze batch tables, then stop.",
     )
-    dbt_batch = dbt_task_group(config, "dbt_batch", config.batch_select)
+    dbt_batch = dbt_task_group(config, "dbt_batch", config.batch_select, config.batch_selector)
 
     land_kafka >> dbt_batch

@@ -28,4 +28,4 @@ with DAG(
     tags=["pinpipe", "lambda", "dbt", config.dbt_target],
     doc_md=__doc__,
 ) as dag:
-    dbt_task_group(config, "dbt_lambda_merge", config.lambda_select)
+    dbt_task_group(config, "dbt_lambda_merge", config.lambda_select, config.lambda_selector)

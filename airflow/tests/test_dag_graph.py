@@ -166,3 +166,16 @@ def test_local_execution_mode_serialises_dbt(
     assert type(dag.task_dict[next(iter(t for t in dag.task_dict if "run" in t))]).__name__ == (
         "DbtRunLocalOperator"
     )
+
+
+def test_a_yaml_selector_replaces_the_path_selection(
+    dag_env: Settings, monkeypatch: pytest.MonkeyPatch, manifest: dict
+) -> None:
+    """PINPIPE_AIRFLOW_LAMBDA_SELECTOR names a selector of selectors.yml; dbt builds just that."""
+    name = next(iter(manifest["selectors"]))
+    monkeypatch.setenv("PINPIPE_AIRFLOW_LAMBDA_SELECTOR", name)
+    dag = get_dag("pinpipe_lambda_merge")
+    producer = dag.task_dict["dbt_lambda_merge.dbt_producer_watcher"]
+    assert producer.selector == name
+    assert not producer.select
+    assert len(dag.tasks) > 2

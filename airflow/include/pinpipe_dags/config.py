@@ -80,6 +80,8 @@ class OrchestrationConfig:
     keeper_schedule: str | None = "*/5 * * * *"
     batch_select: tuple[str, ...] = BATCH_SELECT
     lambda_select: tuple[str, ...] = LAMBDA_SELECT
+    batch_selector: str | None = None
+    lambda_selector: str | None = None
     state_dir: Path | None = None
     kinesis_pid_file: Path | None = None
     land_kafka_command: str = ""
@@ -148,6 +150,8 @@ class OrchestrationConfig:
             "pinpipe_executable": "PINPIPE_EXECUTABLE",
             "dbt_pool": "PINPIPE_AIRFLOW_DBT_POOL",
             "owner": "PINPIPE_AIRFLOW_OWNER",
+            "batch_selector": "PINPIPE_AIRFLOW_BATCH_SELECTOR",
+            "lambda_selector": "PINPIPE_AIRFLOW_LAMBDA_SELECTOR",
             "land_kafka_command": "PINPIPE_AIRFLOW_LAND_KAFKA_COMMAND",
             "land_kinesis_command": "PINPIPE_AIRFLOW_LAND_KINESIS_COMMAND",
         }

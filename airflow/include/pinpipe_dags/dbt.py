@@ -44,6 +44,8 @@ def project_config(config: OrchestrationConfig) -> ProjectConfig:
         manifest_path=config.manifest_path,
         project_name="pinpipe",
         install_dbt_deps=False,
+        # the locked dbt wrapper (bin/dbt-locked) runs this dbt
+        env_vars={"PINPIPE_DBT_REAL": config.dbt_executable},
     )
 
 
@@ -86,11 +88,8 @@ def execution_config(config: OrchestrationConfig) -> ExecutionConfig:
 
 
 def operator_args(config: OrchestrationConfig) -> dict[str, Any]:
-    args: dict[str, Any] = {
-        "install_deps": False,
-        "env": {"PINPIPE_DBT_REAL": config.dbt_executable},
-        "append_env": True,
-    }
+    # dbt inherits the worker's environment: the local profile reads PINPIPE_* variables
+    args: dict[str, Any] = {"append_env": True}
     if config.execution_mode == "watcher":
         # Consumer sensors check the producer's XCom every few seconds in reschedule mode:
         # no triggerer needed, no worker slot held between checks (the producer always gets
@@ -105,16 +104,22 @@ def operator_args(config: OrchestrationConfig) -> dict[str, Any]:
     return args
 
 
-def render_config(select: Sequence[str]) -> RenderConfig:
+def render_config(select: Sequence[str], selector: str | None = None) -> RenderConfig:
+    """Nodes by ``select`` (dbt syntax), or by a YAML selector of selectors.yml when named."""
     return RenderConfig(
         load_method=LoadMode.DBT_MANIFEST,
-        select=list(select),
+        select=[] if selector else list(select),
+        selector=selector,
+        exclude=["resource_type:exposure"],
         test_behavior=TestBehavior.AFTER_EACH,
     )
 
 
 def dbt_task_group(
-    config: OrchestrationConfig, group_id: str, select: Sequence[str]
+    config: OrchestrationConfig,
+    group_id: str,
+    select: Sequence[str],
+    selector: str | None = None,
 ) -> DbtTaskGroup:
     """The selected part of the dbt project as a task group: each model, then its tests."""
     return DbtTaskGroup(
@@ -122,6 +127,6 @@ def dbt_task_group(
         project_config=project_config(config),
         profile_config=profile_config(config),
         execution_config=execution_config(config),
-        render_config=render_config(select),
+        render_config=render_config(select, selector),
         operator_args=operator_args(config),
     )
