@@ -1,0 +1,69 @@
+{#
+    One row per bronze Kafka record of the geo entity: the JSON text parsed
+    against an explicit schema, every cleaning rule applied, and the contract checked
+    (reject_reason). Incremental: each run parses only rows landed since the last one.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key='record_id',
+    )
+}}
+
+with
+
+source as (
+    select * from {{ source('pinterest', 'batch_geo') }}
+    {% if is_incremental() %}
+        where landed_at >= (
+            select coalesce(max(landed_at), timestamp '1970-01-01') from {{ this }}
+        )
+    {% endif %}
+),
+
+received as (
+    select
+        {{ transport_columns('batch') }},
+        value as raw_text,
+        {{ parse_record('value', 'geo') }} as record
+    from source
+),
+
+cleaned as (
+    select
+        ---------- ids
+        {{ parse_integer('record.ind') }} as ind,
+        ---------- strings and arrays
+        nullif(record.country, '') as country,
+        {{ coordinates('record.latitude', 'record.longitude') }} as coordinates,
+        ---------- timestamps
+        {{ parse_wire_timestamp('record.`timestamp`') }} as `timestamp`,
+        ---------- transport
+        record_id,
+        source_layer,
+        received_at,
+        landed_at,
+        ---------- contract
+        {{ reject_reason('geo') }} as reject_reason,
+        raw_text
+    from received
+),
+
+final as (
+    select
+        ind,
+        country,
+        coordinates,
+        `timestamp`,
+        record_id,
+        source_layer,
+        received_at,
+        landed_at,
+        reject_reason,
+        {# the raw text is kept only where quarantine needs it #}
+        case when reject_reason is not null then raw_text end as raw_text
+    from cleaned
+)
+
+select * from final

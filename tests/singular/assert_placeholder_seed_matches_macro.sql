@@ -1,0 +1,55 @@
+{#
+    seeds/placeholder_values.csv and the macro placeholder_values() (which the cleaning
+    uses) list the same (column, placeholder) pairs. Fails with every pair in one but not
+    the other.
+#}
+with
+
+seeded as (
+    select
+        column_name,
+        placeholder_value
+    from {{ ref('placeholder_values') }}
+),
+
+in_macro as (
+    {%- for column_name, values in placeholder_values().items() %}
+        {%- for value in values %}
+    select
+        '{{ column_name }}' as column_name,
+        '{{ value | replace("'", "''") }}' as placeholder_value
+            {%- if not loop.last %}
+    union all
+            {%- endif %}
+        {%- endfor %}
+        {%- if not loop.last %}
+    union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+only_in_seed as (
+    select * from seeded
+    except
+    select * from in_macro
+),
+
+only_in_macro as (
+    select * from in_macro
+    except
+    select * from seeded
+),
+
+final as (
+    select
+        'only in seed' as found,
+        *
+    from only_in_seed
+    union all
+    select
+        'only in macro' as found,
+        *
+    from only_in_macro
+)
+
+select * from final
