@@ -67,6 +67,13 @@ class Settings:
     spark_driver_memory: str = "2g"
     spark_shuffle_partitions: int = 4
 
+    # landing (`pinpipe land`)
+    bronze_table_prefix: str = ""  # empty: bronze Delta by path; else tables `<prefix><layer>_<e>`
+    kinesis_mode: str = "local"  # local (kinesis_url, dummy keys) | aws (boto3 chain) | databricks
+    kinesis_start: str = "TRIM_HORIZON"  # where a stream without a checkpoint starts: or LATEST
+    landing_trigger_ms: int = 1000  # micro-batch interval of `land ... --continuous`
+    landing_max_records: int = 0  # records per micro-batch per query; 0: Kafka all, Kinesis 10,000
+
     def __post_init__(self) -> None:
         state = Path(self.state_dir or self.project_dir / ".local").resolve()
         object.__setattr__(self, "state_dir", state)
