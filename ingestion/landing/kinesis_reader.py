@@ -102,6 +102,7 @@ class KinesisShardReader:
         last: str | None = None
         if limit <= 0 or (until_sequence is None and shard_id in self._closed):
             return ReadResult(rows, last, True)
+        after = int(position) if is_sequence(position) else None
         iterator = self._iterator(shard_id, position)
         calls = 0
         while iterator and len(rows) < limit:
@@ -126,6 +127,8 @@ class KinesisShardReader:
             for record in response.get("Records", []):
                 sequence = record["SequenceNumber"]
                 arrived = record["ApproximateArrivalTimestamp"]
+                if after is not None and int(sequence) <= after:
+                    continue  # already landed (an AT_SEQUENCE_NUMBER restart)
                 if until_sequence is not None and int(sequence) > int(until_sequence):
                     stopped = True
                     break
@@ -158,12 +161,20 @@ class KinesisShardReader:
         return self._fresh_iterator(shard_id, position)
 
     def _fresh_iterator(self, shard_id: str, position: str) -> str | None:
-        response = self._call(
-            self.client.get_shard_iterator,
-            StreamName=self.stream,
-            ShardId=shard_id,
-            **iterator_args(position),
-        )
+        args = iterator_args(position)
+        try:
+            response = self._call(
+                self.client.get_shard_iterator, StreamName=self.stream, ShardId=shard_id, **args
+            )
+        except Exception as exc:
+            # kinesis-mock cannot start AFTER the last record of a closed shard; AT that record
+            # works, and read_shard skips records at or before the position anyway
+            if error_code(exc) != "ResourceNotFoundException" or not is_sequence(position):
+                raise
+            args["ShardIteratorType"] = "AT_SEQUENCE_NUMBER"
+            response = self._call(
+                self.client.get_shard_iterator, StreamName=self.stream, ShardId=shard_id, **args
+            )
         return response.get("ShardIterator")
 
     def _call(self, method: Callable[..., dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
