@@ -8,6 +8,7 @@ gives the acknowledged set; the gateway answers with the same offsets and sequen
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import signal
@@ -140,7 +141,7 @@ def wait_for_rows(spark, settings: Settings, layer: str, at_least: int, timeout:
     deadline = time.monotonic() + timeout
     count = 0
     while time.monotonic() < deadline:
-        if os.path.isdir(f"{path}/_delta_log"):
+        if glob.glob(f"{path}/_delta_log/*.json"):  # the first commit is written
             count = spark.read.format("delta").load(path).count()
             if count >= at_least:
                 return count
