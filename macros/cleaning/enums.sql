@@ -4,18 +4,22 @@
     accepted_values tests and the doc blocks in models/staging/pinterest/_pinterest__docs.md
     repeat them for readers.
 #}
-{% macro pin_categories() %}
+{% macro pin_categories() -%}
     {{ return([
         'art', 'beauty', 'christmas', 'diy-and-crafts', 'education', 'event-planning',
         'finance', 'home-decor', 'mens-fashion', 'quotes', 'tattoos', 'travel', 'vehicles',
     ]) }}
 {% endmacro %}
 
-{% macro media_types() %}
+{% macro media_types() -%}
     {{ return(['image', 'video', 'multi-video(story page format)']) }}
 {% endmacro %}
 
 {#- a SQL list literal: ('a', 'b') -#}
 {% macro sql_list(values) -%}
-    ({%- for value in values %}'{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%})
+    {%- set quoted = [] -%}
+    {%- for value in values -%}
+        {%- do quoted.append("'" ~ (value | replace("'", "''")) ~ "'") -%}
+    {%- endfor -%}
+    ({{ quoted | join(', ') }})
 {%- endmacro %}

@@ -4,12 +4,10 @@
     null_placeholders('record.title', 'title')
     -> case when record.title in ('', 'No Title Data Available') then null else record.title end
 #}
-{% macro null_placeholders(column, column_name) %}
+{% macro null_placeholders(column, column_name) -%}
     {%- set values = [''] + placeholder_values().get(column_name, []) -%}
     case
-        when {{ column }} in (
-            {%- for value in values %}'{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%}
-        ) then null
+        when {{ column }} in {{ sql_list(values) }} then null
         else {{ column }}
     end
 {%- endmacro %}

@@ -5,7 +5,7 @@
     follower_count_is_valid sends other shapes to quarantine). Never strips all non-digits:
     that would turn `26k` into 26.
 #}
-{% macro parse_follower_count(column) %}
+{% macro parse_follower_count(column) -%}
     case
         when {{ column }} rlike '^[0-9]+$'
             then cast({{ column }} as bigint)
@@ -17,7 +17,7 @@
 {%- endmacro %}
 
 {#- true when the raw text is one of the four shapes (or absent) -#}
-{% macro follower_count_is_valid(column) %}
+{% macro follower_count_is_valid(column) -%}
     (
         {{ column }} is null
         or {{ column }} in ('', 'User Info Error')

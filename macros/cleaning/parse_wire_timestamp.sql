@@ -4,7 +4,7 @@
     fractional seconds). The date part is normalised to `yyyy-MM-dd ` and parsed with
     try_to_timestamp, which gives null (never an error, also under ANSI mode) for anything else.
 #}
-{% macro parse_wire_timestamp(column) %}
+{% macro parse_wire_timestamp(column) -%}
     try_to_timestamp(
         regexp_replace(
             {{ column }},
@@ -16,6 +16,6 @@
 {%- endmacro %}
 
 {#- true when the raw text is absent or parses as one of the three forms -#}
-{% macro wire_timestamp_is_valid(column) %}
+{% macro wire_timestamp_is_valid(column) -%}
     ({{ column }} is null or {{ parse_wire_timestamp(column) }} is not null)
 {%- endmacro %}

@@ -4,7 +4,7 @@
     documents the same list; the singular test assert_placeholder_seed_matches_macro keeps the
     two equal. Empty strings are placeholders in every column (null_placeholders adds them).
 #}
-{% macro placeholder_values() %}
+{% macro placeholder_values() -%}
     {{ return({
         'title': ['No Title Data Available'],
         'description': [

@@ -4,7 +4,7 @@
     checked and quarantined with its reason instead of turning the whole record into nulls.
     Fields outside the schema are ignored.
 #}
-{% macro record_schema(entity) %}
+{% macro record_schema(entity) -%}
     {%- set schemas = {
         'pin': 'index string, unique_id string, title string, description string, '
             ~ 'poster_name string, follower_count string, tag_list string, '
@@ -16,15 +16,15 @@
     {%- if entity not in schemas -%}
         {{ exceptions.raise_compiler_error("record_schema: unknown entity '" ~ entity ~ "'") }}
     {%- endif -%}
-    {{ return(schemas[entity]) }}
-{% endmacro %}
+    {{- schemas[entity] -}}
+{%- endmacro %}
 
 {#- the record's JSON text parsed against its schema, as a struct named `record` -#}
-{% macro parse_record(json_column, entity) %}
+{% macro parse_record(json_column, entity) -%}
     from_json({{ json_column }}, '{{ record_schema(entity) }}')
 {%- endmacro %}
 
 {#- null unless the text is a JSON object (malformed JSON, arrays, scalars: null) -#}
-{% macro is_json_object(json_column) %}
+{% macro is_json_object(json_column) -%}
     (json_object_keys({{ json_column }}) is not null)
 {%- endmacro %}

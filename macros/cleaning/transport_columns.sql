@@ -4,7 +4,7 @@
     `stream/shard_id/sequence_number` for Kinesis), received_at (broker or stream arrival
     time), landed_at (when the landing job wrote the row), and source_layer.
 #}
-{% macro transport_columns(layer) %}
+{% macro transport_columns(layer) -%}
     {%- if layer == 'batch' -%}
         concat_ws('/', topic, cast(partition as string), cast(offset as string)) as record_id,
         kafka_timestamp as received_at,
@@ -16,11 +16,13 @@
         landed_at,
         'stream' as source_layer
     {%- else -%}
-        {{ exceptions.raise_compiler_error("transport_columns: layer must be batch or stream, got '" ~ layer ~ "'") }}
+        {{ exceptions.raise_compiler_error(
+            "transport_columns: layer must be batch or stream, got '" ~ layer ~ "'"
+        ) }}
     {%- endif -%}
 {%- endmacro %}
 
 {#- the raw text column of a bronze table -#}
-{% macro raw_text_column(layer) %}
+{% macro raw_text_column(layer) -%}
     {{- 'value' if layer == 'batch' else 'data' -}}
 {%- endmacro %}

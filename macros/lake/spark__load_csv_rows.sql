@@ -7,29 +7,31 @@
 #}
 {% macro spark__load_csv_rows(model, agate_table) %}
     {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set types = [] -%}
+    {%- for col_name in agate_table.column_names -%}
+        {%- set inferred = adapter.convert_type(agate_table, loop.index0) -%}
+        {%- do types.append(column_override.get(col_name, inferred)) -%}
+    {%- endfor -%}
     {%- set statements = [] -%}
     {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
-        {%- set sql -%}
-            insert into {{ this.render() }} values
-            {% for row in chunk -%}
-                (
-                {%- for value in row -%}
-                    {%- set col_name = agate_table.column_names[loop.index0] -%}
-                    {%- set type = column_override.get(col_name, adapter.convert_type(agate_table, loop.index0)) -%}
-                    {%- if value is none -%}
-                        cast(null as {{ type }})
-                    {%- else -%}
-                        cast('{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}' as {{ type }})
-                    {%- endif -%}
-                    {{- ", " if not loop.last -}}
-                {%- endfor -%}
-                ){{ "," if not loop.last }}
-            {% endfor -%}
-        {%- endset -%}
+        {%- set tuples = [] -%}
+        {%- for row in chunk -%}
+            {%- set values = [] -%}
+            {%- for value in row -%}
+                {%- if value is none -%}
+                    {%- set literal = 'null' -%}
+                {%- else -%}
+                    {%- set text = value | string -%}
+                    {%- set escaped = text | replace('\\', '\\\\') | replace("'", "\\'") -%}
+                    {%- set literal = "'" ~ escaped ~ "'" -%}
+                {%- endif -%}
+                {%- do values.append('cast(' ~ literal ~ ' as ' ~ types[loop.index0] ~ ')') -%}
+            {%- endfor -%}
+            {%- do tuples.append('(' ~ values | join(', ') ~ ')') -%}
+        {%- endfor -%}
+        {%- set sql = 'insert into ' ~ this.render() ~ ' values ' ~ tuples | join(', ') -%}
         {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
-        {%- if loop.first -%}
-            {%- do statements.append(sql) -%}
-        {%- endif -%}
+        {%- do statements.append(sql) -%}
     {%- endfor -%}
-    {{ return(statements[0]) }}
+    {{- return(statements[0]) -}}
 {% endmacro %}

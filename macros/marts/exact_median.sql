@@ -3,6 +3,6 @@
     approximate percentile: exact is affordable at this data size and gives the same answer
     on every run and adapter. percentile() exists in Spark and Databricks alike.
 #}
-{% macro exact_median(column) %}
+{% macro exact_median(column) -%}
     percentile({{ column }}, 0.5)
 {%- endmacro %}

@@ -16,22 +16,24 @@
 with
 
 batch_pins as (
-    select * from {{ ref('stg_pinterest__batch_pins') }}
+    select * from {{ ref('stg_pinterest__batch_pins') }} as batch_rows
     {% if is_incremental() %}
-        where landed_at >= (
-            select coalesce(max(landed_at), timestamp '1970-01-01') from {{ this }}
-            where source_layer = 'batch'
-        )
+        where batch_rows.landed_at >= (
+                select coalesce(max(merged.landed_at), timestamp '1970-01-01')
+                from {{ this }} as merged
+                where merged.source_layer = 'batch'
+            )
     {% endif %}
 ),
 
 stream_pins as (
-    select * from {{ ref('stg_pinterest__stream_pins') }}
+    select * from {{ ref('stg_pinterest__stream_pins') }} as stream_rows
     {% if is_incremental() %}
-        where landed_at >= (
-            select coalesce(max(landed_at), timestamp '1970-01-01') from {{ this }}
-            where source_layer = 'stream'
-        )
+        where stream_rows.landed_at >= (
+                select coalesce(max(merged.landed_at), timestamp '1970-01-01')
+                from {{ this }} as merged
+                where merged.source_layer = 'stream'
+            )
     {% endif %}
 ),
 
@@ -41,26 +43,18 @@ unioned as (
     select * from stream_pins
 ),
 
-{% if is_incremental() %}
-{# keys whose merged row already is a batch version: stream rows never replace it #}
-keys_held_by_batch as (
-    select ind from {{ this }}
-    where source_layer = 'batch'
-),
-
+{# on incremental runs a stream row never replaces a key whose merged row is a batch version #}
 candidates as (
     select unioned.*
     from unioned
-    left anti join keys_held_by_batch
-        on
-            unioned.ind = keys_held_by_batch.ind
-            and unioned.source_layer = 'stream'
+    {% if is_incremental() %}
+        left anti join {{ this }} as merged
+            on
+                unioned.ind = merged.ind
+                and merged.source_layer = 'batch'
+                and unioned.source_layer = 'stream'
+    {% endif %}
 ),
-{% else %}
-candidates as (
-    select * from unioned
-),
-{% endif %}
 
 {# batch before stream, then the latest arrival; exact re-sends collapse to one row #}
 ranked as (

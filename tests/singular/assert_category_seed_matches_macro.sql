@@ -10,9 +10,9 @@ seeded as (
 
 in_macro as (
     {%- for category in pin_categories() %}
-    select '{{ category }}' as category
+        select '{{ category }}' as category
         {%- if not loop.last %}
-    union all
+            union all
         {%- endif %}
     {%- endfor %}
 ),
@@ -21,12 +21,20 @@ final as (
     select
         'only in seed' as found,
         category
-    from (select * from seeded except select * from in_macro) as only_in_seed
+    from (
+        select * from seeded
+        except
+        select * from in_macro
+    ) as only_in_seed
     union all
     select
         'only in macro' as found,
         category
-    from (select * from in_macro except select * from seeded) as only_in_macro
+    from (
+        select * from in_macro
+        except
+        select * from seeded
+    ) as only_in_macro
 )
 
 select * from final

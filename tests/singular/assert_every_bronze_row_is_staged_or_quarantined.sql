@@ -15,16 +15,17 @@ quarantined as (
 
 counts as (
     {%- for layer, entity, plural in tables %}
-    select
-        '{{ layer }}_{{ entity }}' as bronze_table,
-        (select count(*) from {{ source('pinterest', layer ~ '_' ~ entity) }}) as bronze_rows,
-        (select count(*) from {{ ref('stg_pinterest__' ~ layer ~ '_' ~ plural) }}) as staged_rows,
-        (
-            select count(*) from quarantined
-            where source_layer = '{{ layer }}' and entity = '{{ entity }}'
-        ) as quarantined_rows
+        select
+            '{{ layer }}_{{ entity }}' as bronze_table,
+            (select count(*) from {{ source('pinterest', layer ~ '_' ~ entity) }}) as bronze_rows,
+            (select count(*) from {{ ref('stg_pinterest__' ~ layer ~ '_' ~ plural) }}
+            ) as staged_rows,
+            (
+                select count(*) from quarantined
+                where source_layer = '{{ layer }}' and entity = '{{ entity }}'
+            ) as quarantined_rows
         {%- if not loop.last %}
-    union all
+            union all
         {%- endif %}
     {%- endfor %}
 ),

@@ -15,15 +15,15 @@ seeded as (
 in_macro as (
     {%- for column_name, values in placeholder_values().items() %}
         {%- for value in values %}
-    select
-        '{{ column_name }}' as column_name,
-        '{{ value | replace("'", "''") }}' as placeholder_value
+            select
+                '{{ column_name }}' as column_name,
+                '{{ value | replace("'", "''") }}' as placeholder_value
             {%- if not loop.last %}
-    union all
+                union all
             {%- endif %}
         {%- endfor %}
         {%- if not loop.last %}
-    union all
+            union all
         {%- endif %}
     {%- endfor %}
 ),
@@ -43,12 +43,14 @@ only_in_macro as (
 final as (
     select
         'only in seed' as found,
-        *
+        column_name,
+        placeholder_value
     from only_in_seed
     union all
     select
         'only in macro' as found,
-        *
+        column_name,
+        placeholder_value
     from only_in_macro
 )
 

@@ -14,11 +14,12 @@
 with
 
 source as (
-    select * from {{ source('pinterest', 'stream_pin') }}
+    select * from {{ source('pinterest', 'stream_pin') }} as bronze
     {% if is_incremental() %}
-        where landed_at >= (
-            select coalesce(max(landed_at), timestamp '1970-01-01') from {{ this }}
-        )
+        where bronze.landed_at >= (
+                select coalesce(max(parsed.landed_at), timestamp '1970-01-01')
+                from {{ this }} as parsed
+            )
     {% endif %}
 ),
 

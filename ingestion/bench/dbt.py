@@ -1,0 +1,261 @@
+"""``pinpipe bench dbt``: wall time of the dbt project on synthetic bronze data.
+
+For each size it writes N events (one pin, geo and user record each; 80% through the batch
+layer, 20% through the stream layer) straight into fresh bronze Delta tables with Spark,
+times a full ``dbt build``, appends 1% more events and times the incremental ``dbt build``.
+The rows carry the source's dirty values: the four follower_count shapes in the domain's
+proportions, story-format rows full of placeholders, the three datetime wire forms, exact
+re-sends (keys drawn with replacement) and about 0.1% malformed JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ingestion.config import Settings
+
+TARGETS = {30_000: 90.0, 1_000_000: 300.0}
+"""Full-build wall-time targets in seconds on 2 cores; incremental <= 30% of full."""
+
+CATEGORIES = [
+    "art", "beauty", "christmas", "diy-and-crafts", "education", "event-planning", "finance",
+    "home-decor", "mens-fashion", "quotes", "tattoos", "travel", "vehicles",
+]  # fmt: skip
+COUNTRIES = [
+    "Albania", "Anguilla", "Antarctica (the territory South of 60 deg S)", "Armenia",
+    "Aruba", "Bouvet Island (Bouvetoya)", "British Indian Ocean Territory (Chagos Archipelago)",
+    "Chad", "Cote d'Ivoire", "Palestinian Territory", "Saint Barthelemy",
+    "Svalbard & Jan Mayen Islands",
+]  # fmt: skip
+FIRST_NAMES = ["Abigail", "Alexandra", "Andrew", "Brittany", "Christopher", "Dylan", "Rachel"]
+LAST_NAMES = ["Ali", "Holmes", "Davis", "Young", "Mendoza", "Nguyen", "Smith"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "dbt",
+        help="time a full and an incremental `dbt build` on synthetic bronze data",
+        description=(
+            "For each --events size: write synthetic bronze rows with Spark into a fresh state "
+            "dir, time a full `dbt build` (local target, unit tests excluded as in production), "
+            "append --increment more events and time the incremental `dbt build`."
+        ),
+    )
+    parser.add_argument(
+        "--events", type=int, nargs="+", default=[30_000, 1_000_000],
+        help="event counts to measure (default: 30000 1000000)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--increment", type=float, default=0.01,
+        help="new events before the incremental run, as a share of --events (default 0.01)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--work-dir", type=Path,
+        help="where the throw-away state dirs go (default: a temporary dir, removed after)",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, default=100, help="seed of the synthetic rows")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestion.commands.bench import emit
+
+    if any(n < 100 for n in args.events) or not 0 < args.increment <= 1:
+        print("pinpipe bench dbt: --events must be >= 100 and 0 < --increment <= 1")
+        return 2
+    work = Path(args.work_dir or tempfile.mkdtemp(prefix="pinpipe-bench-dbt-"))
+    results = []
+    try:
+        for events in args.events:
+            results.append(measure(settings, work / f"events-{events}", events, args))
+    finally:
+        if not args.work_dir:
+            shutil.rmtree(work, ignore_errors=True)
+    emit(
+        "dbt",
+        {
+            "note": "wall times on a machine shared with other work; threads: 2",
+            "targets": {
+                "full_build_seconds": {str(k): v for k, v in TARGETS.items()},
+                "incremental_share_of_full": 0.30,
+            },
+            "runs": results,
+        },
+    )
+    return 0
+
+
+def measure(settings: Settings, state: Path, events: int, args: argparse.Namespace) -> dict:
+    from ingestion.landing.spark import spark_session
+
+    bench = replace(
+        settings, state_dir=state, lake_dir=state / "lake", checkpoint_dir=state / "checkpoints"
+    )
+    landed = datetime(2026, 1, 1, tzinfo=UTC)
+    spark = spark_session(bench, "pinpipe-bench-dbt", catalog=False)
+    try:
+        started = time.perf_counter()
+        bronze_rows = write_events(spark, bench, 0, events, events, args.seed, landed)
+        generate_seconds = time.perf_counter() - started
+        full = timed_build(bench, state, "full")
+        extra = max(1, int(events * args.increment))
+        write_events(spark, bench, events, extra, events, args.seed, landed + timedelta(hours=1))
+        incremental = timed_build(bench, state, "incremental")
+    finally:
+        spark.stop()
+    target = TARGETS.get(events)
+    return {
+        "events": events,
+        "bronze_rows": bronze_rows,
+        "generate_seconds": round(generate_seconds, 1),
+        "full_build_seconds": full["seconds"],
+        "full_build_nodes": full["nodes"],
+        "incremental_events": extra,
+        "incremental_build_seconds": incremental["seconds"],
+        "incremental_share_of_full": round(incremental["seconds"] / full["seconds"], 3),
+        "slowest_nodes_full": full["slowest"],
+        "slowest_nodes_incremental": incremental["slowest"],
+        "full_build_target_seconds": target,
+        "full_build_within_target": None if target is None else full["seconds"] <= target,
+        "incremental_within_target": incremental["seconds"] <= 0.30 * full["seconds"],
+    }
+
+
+def timed_build(settings: Settings, state: Path, name: str) -> dict:
+    import json
+
+    from ingestion.dbt_runner import run_dbt
+
+    target = state / f"target-{name}"
+    args = [
+        "build", "--exclude-resource-type", "unit_test",
+        "--target-path", str(target), "--log-path", str(state / "logs"),
+    ]  # fmt: skip
+    started = time.perf_counter()
+    result = run_dbt(settings, args, target="local", log_path=state / f"{name}.log", check=False)
+    seconds = round(time.perf_counter() - started, 1)
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt build ({name}) failed; log: {state / f'{name}.log'}")
+    nodes = json.loads((target / "run_results.json").read_text())["results"]
+    slowest = sorted(nodes, key=lambda n: -n["execution_time"])[:5]
+    return {
+        "seconds": seconds,
+        "nodes": len(nodes),
+        "slowest": {n["unique_id"].split(".")[-1]: round(n["execution_time"], 1) for n in slowest},
+    }
+
+
+def write_events(
+    spark, settings: Settings, start: int, count: int, keys: int, seed: int, landed: datetime
+) -> int:
+    """Append `count` events (ids start..start+count) to the six bronze tables; returns rows."""
+    from pyspark.sql import functions as F
+
+    key_space = max(keys // 2, 100)
+    ids = spark.range(start, start + count).select(
+        F.col("id"),
+        (F.pmod(F.xxhash64("id", F.lit(seed)), F.lit(key_space)) + 1).alias("k"),
+        (F.pmod(F.col("id"), F.lit(5)) == 0).alias("is_stream"),
+    )
+    records = {
+        "pin": F.expr(pin_json_sql()),
+        "geo": F.expr(geo_json_sql()),
+        "user": F.expr(user_json_sql()),
+    }
+    landed_lit = F.lit(landed.replace(tzinfo=None)).cast("timestamp")
+    total = 0
+    for entity, record in records.items():
+        text = F.when(
+            F.pmod(F.col("id"), F.lit(1000)) == 999, F.substring(record, 1, 20)
+        ).otherwise(record)
+        frame = ids.select("id", "is_stream", text.alias("text"))
+        batch = frame.where(~F.col("is_stream")).select(
+            F.col("text").alias("value"),
+            F.lit(settings.topic(entity)).alias("topic"),
+            F.lit(0).alias("partition"),
+            F.col("id").alias("offset"),
+            (landed_lit - F.expr("interval 1 second")).alias("kafka_timestamp"),
+            landed_lit.alias("landed_at"),
+        )
+        stream = frame.where(F.col("is_stream")).select(
+            F.col("text").alias("data"),
+            F.lit(settings.stream(entity)).alias("stream"),
+            F.lit("shardId-000000000000").alias("shard_id"),
+            F.lpad(F.col("id").cast("string"), 56, "0").alias("sequence_number"),
+            F.col("id").cast("string").alias("partition_key"),
+            (landed_lit - F.expr("interval 1 second")).alias("arrived_at"),
+            landed_lit.alias("landed_at"),
+        )
+        batch.write.format("delta").mode("append").save(settings.bronze_path("batch", entity))
+        stream.write.format("delta").mode("append").save(settings.bronze_path("stream", entity))
+        total += count
+    return total
+
+
+def _array(values: list[str]) -> str:
+    return "array(" + ", ".join("'" + v.replace("'", "\\'") + "'" for v in values) + ")"
+
+
+def pin_json_sql() -> str:
+    category = f"element_at({_array(CATEGORIES)}, cast(pmod(k, 13) + 1 as int))"
+    story = "pmod(k, 25) = 0"
+    return f"""to_json(named_struct(
+        'index', k,
+        'unique_id', md5(cast(k as string)),
+        'title', case when {story} then 'No Title Data Available' else concat('Post ', k) end,
+        'description', case when {story} then 'No description available Story format'
+            when pmod(k, 50) = 1 then 'Untitled' else concat('About post ', k, ' …\u00a0') end,
+        'poster_name', case when pmod(k, 67) = 0 then 'User Info Error'
+            else concat('Poster ', pmod(k, 5000), ' | ') end,
+        'follower_count', case
+            when pmod(k, 200) = 0 then 'User Info Error'
+            when pmod(k, 100) < 17 then cast(pmod(k, 1000) as string)
+            when pmod(k, 100) < 92 then concat(pmod(k, 999) + 1, 'k')
+            else concat(pmod(k, 15) + 1, 'M') end,
+        'tag_list', case when {story} then 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e'
+            else 'Art,Painting,Ideas' end,
+        'is_image_or_video', case when {story} then 'multi-video(story page format)'
+            when pmod(k, 7) = 0 then 'video' else 'image' end,
+        'image_src', case when {story} then 'Image src error.'
+            else concat('https://i.pinimg.com/', k, '.jpg') end,
+        'downloaded', case when {story} then 0 else 1 end,
+        'save_location', concat('Local save in /data/', {category}),
+        'category', {category}))"""
+
+
+def geo_json_sql() -> str:
+    posted = "timestamp_seconds(1483228800 + pmod(k * 7919, 189302400))"  # 2017-2022
+    form = (
+        f"case pmod(id, 3) when 0 then date_format({posted}, 'yyyy-MM-dd HH:mm:ss') "
+        f"when 1 then date_format({posted}, \"yyyy-MM-dd'T'HH:mm:ss\") "
+        f"else date_format({posted}, 'yyyy:MM:dd HH:mm:ss') end"
+    )
+    country = (
+        f"element_at({_array(COUNTRIES)}, cast(pmod(pmod(k, 5000), {len(COUNTRIES)}) + 1 as int))"
+    )
+    return f"""to_json(named_struct(
+        'ind', k, 'timestamp', {form},
+        'latitude', round(-89.9 + pmod(pmod(k, 5000) * 37, 17980) / 100.0, 4),
+        'longitude', round(-179.9 + pmod(pmod(k, 5000) * 53, 35980) / 100.0, 3),
+        'country', {country}))"""
+
+
+def user_json_sql() -> str:
+    poster = "pmod(k, 5000)"
+    joined = f"timestamp_seconds(1420070400 + pmod({poster} * 104729, 94608000))"  # 2015-2017
+    return f"""to_json(named_struct(
+        'ind', k,
+        'first_name', element_at({_array(FIRST_NAMES)}, cast(pmod({poster}, 7) + 1 as int)),
+        'last_name', concat(element_at({_array(LAST_NAMES)}, cast(pmod({poster}, 5) + 1 as int)),
+            cast({poster} as string)),
+        'age', 20 + pmod({poster}, 40),
+        'date_joined', case pmod(id, 3)
+            when 0 then date_format({joined}, 'yyyy-MM-dd HH:mm:ss')
+            when 1 then date_format({joined}, "yyyy-MM-dd'T'HH:mm:ss")
+            else date_format({joined}, 'yyyy:MM:dd HH:mm:ss') end))"""
