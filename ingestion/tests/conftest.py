@@ -13,7 +13,12 @@ import pytest
 
 from ingestion.config import Settings, find_project_dir
 
-pytest_plugins = ["ingestion.tests.fixtures_source", "ingestion.tests.fixtures_emulator"]
+pytest_plugins = [
+    "ingestion.tests.fixtures_source",
+    "ingestion.tests.fixtures_emulator",
+    "ingestion.tests.fixtures_landing",
+    "ingestion.tests.fixtures_dbt",
+]
 
 PROJECT_DIR = find_project_dir(Path(__file__).parent)
 
