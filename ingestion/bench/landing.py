@@ -1,0 +1,281 @@
+"""``pinpipe bench landing``: acknowledgement-to-bronze latency and ``--once`` throughput.
+
+Needs the broker and kinesis-local running (``pinpipe stack up``). Works in its own temporary
+lake and checkpoint folders, on its own topics and streams (``bench<time>.*``), so it never
+touches the project's bronze tables. Records are produced straight with confluent-kafka /
+boto3 (acks=all, idempotent); an acknowledgement time is the delivery report / PutRecords
+answer. A record is *visible* when the Delta commit that adds its file appears in
+``_delta_log`` (a watcher polls every 20 ms and reads the added files' keys with pyarrow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ingestion.config import ENTITIES, Settings
+
+PIN = {
+    "index": 0, "unique_id": "0f9c1f5e-5a3b-4a57-8f55-3c8c3d0a8d1e",
+    "title": "25 Easy DIY Crafts for the Whole Family", "description": "No description available",
+    "poster_name": "Crafty Corner", "follower_count": "26k", "tag_list": "diy,craft,kids,home",
+    "is_image_or_video": "image", "image_src": "https://i.pinimg.com/originals/ab/cd/ef.jpg",
+    "downloaded": 1, "save_location": "Local save in /data/diy-and-crafts",
+    "category": "diy-and-crafts",
+}  # fmt: skip
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "landing",
+        help="ack-to-bronze latency (Kafka, Kinesis) and rows/s of `land kafka --once`",
+        description=(
+            "Runs `pinpipe land kafka|kinesis --continuous` as a child process, produces at a "
+            "fixed open-loop rate spread over the three topics / streams, and reports p50/p99 "
+            "of (visible in a bronze Delta commit - acknowledged). Then queues --queued records "
+            "in Kafka and times `pinpipe land kafka --once` over them. Needs the local stack."
+        ),
+    )
+    parser.add_argument("--kafka-rate", type=int, default=1000, help="Kafka records/s")
+    parser.add_argument("--kinesis-rate", type=int, default=500, help="Kinesis records/s")
+    parser.add_argument("--seconds", type=float, default=30, help="seconds of producing per source")
+    parser.add_argument("--queued", type=int, default=1_000_000, help="records for the --once run")
+    parser.add_argument(
+        "--trigger-ms", type=int, default=None,
+        help="micro-batch interval of the landing jobs (default PINPIPE_LANDING_TRIGGER_MS)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--only", choices=("kafka", "kinesis", "once"), action="append",
+        help="run only this part (repeatable; default all three)",
+    )  # fmt: skip
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestion.commands.bench import emit
+
+    parts = args.only or ["kafka", "kinesis", "once"]
+    trigger = args.trigger_ms if args.trigger_ms is not None else settings.landing_trigger_ms
+    result: dict[str, Any] = {"trigger_ms": trigger, "note": "records produced straight to "
+                              "Kafka/Kinesis (acks=all); the machine may be shared"}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="pinpipe-bench-landing-") as tmp:
+        for part in parts:
+            name = f"bench{int(time.time())}{part}"
+            local = replace(settings, topic_prefix=name, stream_prefix=name,
+                            lake_dir=Path(tmp) / part / "lake",
+                            checkpoint_dir=Path(tmp) / part / "checkpoints")  # fmt: skip
+            if part == "once":
+                result["kafka_once"] = bench_once(local, args.queued)
+            else:
+                rate = args.kafka_rate if part == "kafka" else args.kinesis_rate
+                result[part] = bench_latency(local, part, rate, args.seconds, trigger)
+    emit("landing", result)
+    return 0
+
+
+def payload(i: int) -> bytes:
+    return json.dumps({**PIN, "index": i}).encode()
+
+
+def create_topics(settings: Settings) -> None:
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": settings.bootstrap_servers})
+    topics = [NewTopic(settings.topic(e), settings.kafka_partitions, 1) for e in ENTITIES]
+    for future in admin.create_topics(topics).values():
+        future.result(30)
+
+
+def create_streams(settings: Settings, client: Any) -> None:
+    for entity in ENTITIES:
+        client.create_stream(StreamName=settings.stream(entity), ShardCount=settings.kinesis_shards)
+    for entity in ENTITIES:
+        client.get_waiter("stream_exists").wait(
+            StreamName=settings.stream(entity), WaiterConfig={"Delay": 1}
+        )
+
+
+def land(settings: Settings, source: str, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingestion.cli", "land", source, *extra],
+        env={**os.environ, **settings.as_env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+class CommitWatcher(threading.Thread):
+    """Notes when each record key first becomes visible in a bronze Delta commit."""
+
+    def __init__(self, settings: Settings, layer: str) -> None:
+        super().__init__(daemon=True)
+        self.tables = [Path(settings.bronze_path(layer, e)) for e in ENTITIES]
+        self.keys = ("partition", "offset") if layer == "batch" else ("shard_id", "sequence_number")
+        self.visible: dict[tuple, float] = {}
+        self.seen: set[Path] = set()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.poll()
+            self.stop.wait(0.02)
+
+    def poll(self) -> None:
+        import pyarrow.parquet as pq
+
+        for table in self.tables:
+            log = table / "_delta_log"
+            if not log.is_dir():
+                continue
+            for commit in sorted(log.glob("*.json")):
+                if commit in self.seen:
+                    continue
+                now = time.time()
+                self.seen.add(commit)
+                for line in commit.read_text().splitlines():
+                    action = json.loads(line)
+                    if "add" in action:
+                        path = table / action["add"]["path"]
+                        cols = pq.read_table(path, columns=list(self.keys)).to_pydict()
+                        for key in zip(*cols.values(), strict=True):
+                            self.visible.setdefault((table.name, *key), now)
+
+
+def percentiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50_s": None, "p99_s": None, "max_s": None}
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    return {
+        "p50_s": round(statistics.median(ordered), 3),
+        "p99_s": round(p99, 3),
+        "max_s": round(ordered[-1], 3),
+    }
+
+
+def bench_latency(settings: Settings, source: str, rate: int, seconds: float, trigger: int) -> dict:
+    from ingestion.landing.kinesis_reader import kinesis_client
+    from ingestion.landing.producers import kafka_producer
+
+    layer = "batch" if source == "kafka" else "stream"
+    client = kinesis_client(settings.kinesis_url, settings.aws_region, local=True)
+    if source == "kafka":
+        create_topics(settings)
+    else:
+        create_streams(settings, client)
+    acks: dict[tuple, float] = {}
+    producer = kafka_producer(settings.bootstrap_servers, **{"linger.ms": 1})
+
+    def delivered(err: Any, msg: Any) -> None:
+        if err is None:
+            table = f"batch_{msg.topic().rsplit('.', 1)[1]}"
+            acks[(table, msg.partition(), msg.offset())] = time.time()
+
+    def send(tick: int, count: int) -> None:
+        entity = ENTITIES[tick % 3]
+        if source == "kafka":
+            for i in range(count):
+                producer.produce(settings.topic(entity), payload(i), on_delivery=delivered)
+            producer.poll(0)
+        else:
+            records = [{"Data": payload(i), "PartitionKey": str(tick * 100 + i)}
+                       for i in range(count)]  # fmt: skip
+            answer = client.put_records(StreamName=settings.stream(entity), Records=records)
+            now = time.time()
+            for result in answer["Records"]:
+                if "SequenceNumber" in result:
+                    acks[(f"stream_{entity}", result["ShardId"], result["SequenceNumber"])] = now
+
+    job = land(settings, source, "--continuous", "--trigger-ms", str(trigger))
+    watcher = CommitWatcher(settings, layer)
+    watcher.start()
+    try:
+        started = time.time()  # warm-up: one record per entity until visible
+        for tick in range(3):
+            send(tick, 1)
+        producer.flush(30)
+        while len(watcher.visible) < 3:
+            if job.poll() is not None or time.time() - started > 180:
+                raise RuntimeError(f"land {source} did not start (exit {job.returncode})")
+            time.sleep(0.1)
+        startup = time.time() - started
+        acks.clear()
+        tick_s, per_tick = 0.02, max(1, round(rate * 0.02))
+        begin = time.monotonic()
+        ticks = int(seconds / tick_s)
+        for tick in range(ticks):
+            delay = begin + tick * tick_s - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            send(tick, per_tick)
+        produced_for = time.monotonic() - begin
+        producer.flush(30)
+        deadline = time.time() + 60
+        while time.time() < deadline and not all(k in watcher.visible for k in list(acks)):
+            time.sleep(0.1)
+    finally:
+        watcher.stop.set()
+        job.send_signal(signal.SIGTERM)
+        try:
+            job.wait(60)
+        except subprocess.TimeoutExpired:
+            job.kill()
+    latencies = [watcher.visible[k] - t for k, t in acks.items() if k in watcher.visible]
+    return {
+        "target_rate_per_s": rate,
+        "achieved_rate_per_s": round(len(acks) / produced_for, 1),
+        "acknowledged": len(acks),
+        "visible": len(latencies),
+        "missing": len(acks) - len(latencies),
+        "delta_commits": len(watcher.seen) - 3,
+        "job_start_to_first_visible_s": round(startup, 1),
+        **percentiles(latencies),
+    }
+
+
+def bench_once(settings: Settings, queued: int) -> dict:
+    from ingestion.landing.producers import kafka_producer
+
+    create_topics(settings)
+    producer = kafka_producer(settings.bootstrap_servers, **{"linger.ms": 50,
+                              "batch.num.messages": 10000, "compression.type": "lz4"})  # fmt: skip
+    started = time.perf_counter()
+    for i in range(queued):
+        while True:
+            try:
+                producer.produce(settings.topic(ENTITIES[i % 3]), payload(i))
+                break
+            except BufferError:
+                producer.poll(0.05)
+    if producer.flush(120):
+        raise RuntimeError("the queue-filling producer did not flush")
+    fill = time.perf_counter() - started
+    started = time.perf_counter()
+    job = land(settings, "kafka", "--once")
+    out, _ = job.communicate(timeout=1800)
+    wall = time.perf_counter() - started
+    if job.returncode != 0:
+        raise RuntimeError(f"land kafka --once failed (exit {job.returncode})")
+    summary = json.loads(out.decode().strip().splitlines()[-1])
+    query_seconds = max(q["seconds"] for q in summary["queries"])
+    return {
+        "queued": queued,
+        "payload_bytes": len(payload(0)),
+        "fill_seconds": round(fill, 1),
+        "landed": summary["rows"],
+        "query_seconds": query_seconds,
+        "rows_per_second_queries": round(summary["rows"] / query_seconds),
+        "wall_seconds_with_jvm_start": round(wall, 1),
+        "rows_per_second_wall": round(summary["rows"] / wall),
+    }
