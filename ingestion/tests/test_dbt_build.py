@@ -132,8 +132,8 @@ def test_marts_answer_the_questions(spark, dbt_project: DbtProject) -> None:
     assert medians == {"18-24": 6_000_000.0, "25-35": 2_000.0, "36-50": 1_500_000.0}
 
 
-def sorted_rows(rows: list[dict]) -> list[tuple]:
-    return sorted(tuple(sorted(r.items())) for r in rows)
+def sorted_rows(rows: list[dict]) -> list[str]:
+    return sorted(repr(sorted(r.items())) for r in rows)
 
 
 def test_incremental_lambda_merge_round_2(dbt_rounds: DbtRounds) -> None:
