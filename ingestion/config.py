@@ -74,6 +74,15 @@ class Settings:
     landing_trigger_ms: int = 1000  # micro-batch interval of `land ... --continuous`
     landing_max_records: int = 0  # records per micro-batch per query; 0: Kafka all, Kinesis 10,000
 
+    # gateway (pinpipe gateway)
+    gateway_api_key: str = ""  # when set, requests need header x-api-key: <key>; empty: no auth
+    gateway_delivery_timeout_ms: int = 5000  # bound on a Kafka delivery; later: 5xx, never a 200
+    gateway_max_body_bytes: int = 10_485_760  # larger request bodies: 413
+    gateway_max_record_bytes: int = 1_048_576  # larger single records: 413
+    gateway_topic_cache_ms: int = 5000  # how long broker topic metadata is trusted
+    gateway_queue_max_messages: int = 100_000  # producer queue; full: 429
+    kafka_extra_config: str = ""  # producer settings 'key=value,key=value' (SASL/SSL, e.g. MSK)
+
     def __post_init__(self) -> None:
         state = Path(self.state_dir or self.project_dir / ".local").resolve()
         object.__setattr__(self, "state_dir", state)
