@@ -1,0 +1,63 @@
+"""``pinpipe gateway``: serve the ingestion gateway (Kafka REST Proxy v2 + Kinesis proxy)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ingestion.config import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "gateway",
+        help="serve the ingestion gateway: Kafka REST Proxy v2 and the Kinesis proxy API",
+        description=(
+            "Serves the gateway with uvicorn until SIGTERM / Ctrl-C: POST /topics/{topic} "
+            "(Kafka REST Proxy v2, answered only after Kafka acknowledged every record), "
+            "the API Gateway Kinesis proxy under /streams, /healthz, /metrics and OpenAPI at "
+            "/docs. Everything else comes from PINPIPE_* settings: Kafka bootstrap servers "
+            "and PINPIPE_KAFKA_EXTRA_CONFIG (SASL/SSL), PINPIPE_KINESIS_MODE (local|aws), "
+            "PINPIPE_GATEWAY_API_KEY, delivery timeout and size limits (see `pinpipe config`). "
+            "Logs are JSON lines on stderr."
+        ),
+    )
+    parser.add_argument(
+        "--host", default=None, help="address to listen on (default PINPIPE_HOST, 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=None,
+        help="port to listen on (default PINPIPE_GATEWAY_PORT, 8082)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--log-level", default="info", choices=("debug", "info", "warning", "error"),
+        help="lowest level logged; access lines are info (default info)",
+    )  # fmt: skip
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from ingestion.gateway import create_app
+    from ingestion.gateway.logs import logging_config
+
+    port = settings.gateway_port if args.port is None else args.port
+    if not 0 < port < 65536:
+        print(f"pinpipe gateway: --port must be 1-65535, got {port}", file=sys.stderr)
+        return 2
+    try:
+        app = create_app(settings)
+    except ValueError as exc:
+        print(f"pinpipe gateway: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=port,
+        log_config=logging_config(args.log_level),
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=max(1, settings.gateway_delivery_timeout_ms // 1000 + 1),
+    )
+    return 0

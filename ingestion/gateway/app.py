@@ -1,0 +1,152 @@
+"""The FastAPI app: clients made once at start-up (lifespan), routes, errors, docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from confluent_kafka.admin import AdminClient
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from ingestion.config import Settings
+from ingestion.gateway import kinesis_proxy, rest_proxy
+from ingestion.gateway.errors import (
+    KinesisError,
+    RestProxyError,
+    json_response,
+    kinesis_error_handler,
+    rest_proxy_error_handler,
+)
+from ingestion.gateway.kafka_sink import KafkaSink, librdkafka_log, parse_extra_config
+from ingestion.gateway.logs import gateway_logger
+from ingestion.gateway.metrics import CONTENT_TYPE, GatewayMetrics
+from ingestion.gateway.middleware import GatewayMiddleware
+
+KINESIS_THREADS = 32
+log = gateway_logger()
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The gateway for ``settings``; Kafka and Kinesis clients are created when it starts."""
+    parse_extra_config(settings.kafka_extra_config)  # a bad setting fails here, not later
+    metrics = GatewayMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.kafka = KafkaSink(settings)
+        app.state.kafka_admin = AdminClient(
+            {
+                "bootstrap.servers": settings.bootstrap_servers,
+                "logger": librdkafka_log,
+                **parse_extra_config(settings.kafka_extra_config),
+            }
+        )
+        client = kinesis_proxy.kinesis_client(settings, KINESIS_THREADS)
+        app.state.kinesis = kinesis_proxy.KinesisCalls(client, KINESIS_THREADS)
+        app.state.ready = True
+        log.info(
+            "gateway ready",
+            extra={
+                "kafka": settings.bootstrap_servers,
+                "kinesis": settings.kinesis_url if settings.kinesis_mode == "local" else "aws",
+                "auth": bool(settings.gateway_api_key),
+            },
+        )
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            app.state.kinesis.close()
+            app.state.kafka.close()
+            log.info("gateway stopped")
+
+    app = FastAPI(
+        title="pinpipe gateway",
+        summary="Kafka REST Proxy v2 and the API Gateway Kinesis proxy of the pinpipe pipeline",
+        version="1",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.ready = False
+    app.include_router(rest_proxy.router)
+    app.include_router(kinesis_proxy.router)
+    app.add_exception_handler(RestProxyError, rest_proxy_error_handler)
+    app.add_exception_handler(KinesisError, kinesis_error_handler)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(GatewayMiddleware, metrics=metrics, api_key=settings.gateway_api_key)
+    _add_operations(app, settings)
+    if settings.gateway_api_key:
+        app.openapi = _openapi_with_api_key(app)  # type: ignore[method-assign]
+    return app
+
+
+def _add_operations(app: FastAPI, settings: Settings) -> None:
+    @app.get("/healthz", tags=["operations"], summary="200 once the clients are created")
+    async def healthz(request: Request) -> Response:
+        if not request.app.state.ready:
+            return json_response({"status": "starting"}, 503)
+        kafka: KafkaSink = request.app.state.kafka
+        return json_response(
+            {
+                "status": "ok",
+                "kafka": {"bootstrap": settings.bootstrap_servers, "queued": kafka.queued()},
+                "kinesis": {"mode": settings.kinesis_mode, "region": settings.aws_region},
+            }
+        )
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus text format")
+    async def metrics(request: Request) -> Response:
+        registry: GatewayMetrics = request.app.state.metrics
+        if request.app.state.ready:
+            registry.gauge(
+                "kafka_queued_records",
+                "records in the producer queue awaiting acknowledgement",
+                request.app.state.kafka.queued(),
+            )
+        return Response(registry.render(), media_type=CONTENT_TYPE)
+
+
+async def _http_error(_request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods, as rest-utils answers them."""
+    assert isinstance(exc, HTTPException)
+    body = {"error_code": exc.status_code, "message": f"HTTP {exc.status_code} {exc.detail}"}
+    return json_response(body, exc.status_code)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
+    )
+    if request.url.path.startswith("/streams"):
+        return json_response({"__type": "ValidationException", "message": problems}, 400)
+    return json_response({"error_code": 422, "message": problems}, 422)
+
+
+def _openapi_with_api_key(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document with the x-api-key scheme on every API route."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, summary=app.summary, routes=app.routes
+            )
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}
+            }
+            for path, operations in schema["paths"].items():
+                if path.startswith(("/topics", "/streams")):
+                    for operation in operations.values():
+                        operation["security"] = [{"apiKey": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return build

@@ -1,0 +1,104 @@
+"""One plain ASGI middleware for every request: stage prefix, API key, metrics, access log.
+
+- An API Gateway stage segment before ``/topics`` or ``/streams`` is dropped, so both
+  ``/topics/t`` and ``/prod/topics/t`` work.
+- With an API key configured, every route but the open ones needs ``x-api-key``: 403 else.
+- Each answer is counted by method, route template and status, timed into the latency
+  histogram, and logged as one JSON line.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ingestion.gateway.errors import json_response
+from ingestion.gateway.logs import gateway_logger
+from ingestion.gateway.metrics import GatewayMetrics
+
+API_FAMILIES = ("topics", "streams")
+OPEN_PATHS = frozenset({"/healthz", "/metrics", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
+
+access_log = gateway_logger("access")
+
+
+def strip_stage(path: str) -> str:
+    """``/<stage>/topics/...`` -> ``/topics/...``; other paths unchanged."""
+    parts = path.split("/", 3)  # "", stage, family, rest
+    if len(parts) >= 3 and parts[1] and parts[1] not in API_FAMILIES and parts[2] in API_FAMILIES:
+        return "/" + "/".join(parts[2:])
+    return path
+
+
+class GatewayMiddleware:
+    def __init__(self, app: ASGIApp, metrics: GatewayMetrics, api_key: str) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.api_key = api_key.encode() if api_key else b""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        path = strip_stage(scope["path"])
+        if path != scope["path"]:
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        status = 500
+        request_bytes = 0
+
+        async def send_counted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        async def receive_counted() -> Message:
+            nonlocal request_bytes
+            message = await receive()
+            request_bytes += len(message.get("body", b""))
+            return message
+
+        try:
+            if self.api_key and path not in OPEN_PATHS and not self._authorized(scope):
+                forbidden = json_response(
+                    {"error_code": 40301, "message": "Forbidden: missing or wrong x-api-key"}, 403
+                )
+                await forbidden(scope, receive, send_counted)
+            else:
+                await self.app(scope, receive_counted, send_counted)
+        finally:
+            seconds = time.perf_counter() - started
+            route = _route(scope)
+            self.metrics.request(scope["method"], route, status, seconds)
+            _log_access(scope, route, status, seconds, request_bytes)
+
+    def _authorized(self, scope: Scope) -> bool:
+        for name, value in scope["headers"]:
+            if name == b"x-api-key":
+                return hmac.compare_digest(value, self.api_key)
+        return False
+
+
+def _route(scope: dict[str, Any]) -> str:
+    route = scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
+
+
+def _log_access(scope: Scope, route: str, status: int, seconds: float, size: int) -> None:
+    client = scope.get("client")
+    access_log.info(
+        "request",
+        extra={
+            "method": scope["method"],
+            "path": scope["path"],
+            "route": route,
+            "status": status,
+            "ms": round(seconds * 1000, 3),
+            "bytes_in": size,
+            "client": client[0] if client else None,
+        },
+    )
