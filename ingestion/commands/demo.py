@@ -1,70 +1,78 @@
-"""``pinpipe demo``: the main job from end to end on the local machine."""
+"""``pinpipe demo``: the main job from end to end on the local machine (``make demo``)."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import time
-from datetime import UTC, datetime
 
 from ingestion.config import Settings
-from ingestion.dbt_runner import DbtError, run_dbt
-from ingestion.landing.spark import spark_session
 
-BATCH_COLUMNS = (
-    "value string, topic string, partition int, offset bigint, "
-    "kafka_timestamp timestamp, landed_at timestamp"
-)
+
+def _at_least(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from exc
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo",
-        help="land sample posts in bronze, build the dbt project and print the result",
+        help="run the main job end to end: stack, emulate, land, dbt build + docs, print the marts",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
-            "Write a few sample pin records into the bronze batch table with Spark + Delta, "
-            "run `dbt build --target local`, and print the staged rows."
+            "Runs the whole pipeline on this machine and prints the answers:\n"
+            "  1 stack     start the Kafka broker, kinesis-local and the gateway (only those\n"
+            "              not running; topics and streams are created)\n"
+            "  2 source    create the SQLite replica of the three RDS tables if it is missing\n"
+            "  3 emulate   post --events events through the gateway on both paths (batch:\n"
+            "              Kafka REST Proxy -> Kafka; stream: Kinesis API -> kinesis-local)\n"
+            "  4 land      `land kafka --once` and `land kinesis --once` into bronze Delta\n"
+            "  5 dbt build staging + quarantine, lambda merge, gold marts, data tests\n"
+            "              (unit tests are left to `make test`)\n"
+            "  6 dbt docs  `dbt docs generate` (the site is target/index.html)\n"
+            "  7 marts     read the gold marts (Delta tables in the Spark warehouse)\n"
+            "  8 stop      stop the services this run started (not with --keep)\n"
+            "Then it prints each question mart as a table and a summary: records sent,\n"
+            "acknowledged, failed / in doubt and landed per path, quarantined records, row\n"
+            "counts of the core marts, dbt build and docs time, total time.\n\n"
+            "Each step prints its number, its duration and the elapsed time, and writes its\n"
+            "log to <state dir>/logs/demo/<step>.log (the Spark JVM's to spark.log); a failure\n"
+            "names the step and its log, stops what the run started and exits 1. Ctrl-C\n"
+            "stops too (exit 130). `make demo` runs `make setup` first, so a fresh clone\n"
+            "needs nothing else. Settings (ports, paths) come from PINPIPE_* variables."
         ),
     )
-    parser.add_argument("--rows", type=int, default=20, help="sample records to land (default 20)")
+    parser.add_argument(
+        "--events", type=_at_least(1), default=30_000,
+        help="events to emulate; each is one pin, geo and user record on each path "
+        "(default: 30000, i.e. 180,000 records)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--batch-size", type=_at_least(1), default=500,
+        help="records per gateway request on both paths (default: 500, the PutRecords limit)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rows", type=_at_least(0), default=10,
+        help="rows printed per mart; the rest are counted (0: all; default: 10)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--keep", action="store_true",
+        help="leave the stack running at the end and print how to open the dbt docs site "
+        "and Airflow",
+    )  # fmt: skip
     parser.set_defaults(func=run)
 
 
-def land_sample(settings: Settings, rows: int) -> None:
-    spark = spark_session(settings, "pinpipe-demo", catalog=False)
-    now = datetime.now(UTC)
-    records = [
-        (
-            json.dumps({"index": i, "unique_id": f"demo-{i}", "category": "art"}),
-            settings.topic("pin"),
-            0,
-            i,
-            now,
-            now,
-        )
-        for i in range(rows)
-    ]
-    frame = spark.createDataFrame(records, BATCH_COLUMNS)
-    frame.write.format("delta").mode("overwrite").save(settings.bronze_path("batch", "pin"))
-    spark.stop()
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    log_dir = settings.state_dir / "logs"  # type: ignore[operator]
-    started = time.monotonic()
-    print(f"[1/3] landing {args.rows} sample records in {settings.bronze_path('batch', 'pin')}")
-    land_sample(settings, args.rows)
-    try:
-        print(f"[2/3] dbt build --target local (log: {log_dir / 'dbt-build.log'})")
-        run_dbt(settings, ["build"], target="local", log_path=log_dir / "dbt-build.log")
-        print("[3/3] stg_pinterest__pins")
-        run_dbt(
-            settings,
-            ["show", "--select", "stg_pinterest__pins", "--limit", "5", "--quiet"],
-            target="local",
-        )
-    except DbtError as exc:
-        print(f"pinpipe demo: {exc}")
-        return 1
-    print(f"done in {time.monotonic() - started:.0f} s")
-    return 0
+    from ingestion.demo.run import DemoOptions, run_demo
+
+    options = DemoOptions(
+        events=args.events, batch_size=args.batch_size, rows=args.rows, keep=args.keep
+    )
+    return run_demo(settings, options)

@@ -1,0 +1,5 @@
+"""``pinpipe demo``: the main job from a fresh checkout to printed answers.
+
+``run.py`` runs the steps in order; ``progress.py`` numbers and times them and writes each
+step's log; ``marts.py`` reads and prints the gold marts; ``summary.py`` is the closing screen.
+"""

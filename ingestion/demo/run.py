@@ -1,0 +1,285 @@
+"""The steps of ``pinpipe demo``, in order, each with its own log under ``<state>/logs/demo``.
+
+stack -> source -> emulate -> land -> dbt build -> dbt docs -> marts -> stop. Python functions
+are called in this process where they exist (stack, source, emulator, landing); dbt runs as
+its own process through ``run_dbt`` (it owns the metastore). The services the run started
+are stopped at the end, also after a failure or Ctrl-C, unless ``keep`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from ingestion.config import Settings
+from ingestion.demo.marts import (
+    CORE_MARTS,
+    QUARANTINE_MODEL,
+    MartRows,
+    load_manifest,
+    model_node,
+    question_marts,
+    read_mart,
+    render,
+    table_path,
+    target_dir,
+)
+from ingestion.demo.progress import Progress, Step, StepFailed
+from ingestion.demo.spark import DemoSpark
+from ingestion.demo.summary import PATHS, DemoSummary
+
+SERVICES = ["kafka", "kinesis", "gateway"]
+BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+DOCS_ARGS = ["docs", "generate"]
+DOCS_PORT = 8081
+STEPS = {
+    "stack": "start the local stack (Kafka broker, kinesis-local, gateway) where not running",
+    "source": "create the source replica of the three RDS tables if missing",
+    "emulate": "post events through the gateway on both paths (batch -> Kafka, stream -> Kinesis):",
+    "land": "land Kafka and Kinesis records in the bronze Delta tables (--once)",
+    "dbt-build": "dbt build: staging + quarantine, lambda merge, gold marts, data tests",
+    "dbt-docs": "dbt docs generate",
+    "marts": "read the gold marts",
+    "stop": "stop what this run started",
+}
+
+
+class DemoError(RuntimeError):
+    """A step finished but its result is wrong (e.g. fewer records landed than acknowledged)."""
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    events: int = 30_000
+    batch_size: int = 500  # records per request on both paths (PutRecords takes up to 500)
+    rows: int = 10  # rows shown per mart; 0 shows all
+    keep: bool = False
+
+
+class Demo:
+    def __init__(self, settings: Settings, options: DemoOptions, out: IO[str]) -> None:
+        from ingestion.stack import Stack
+
+        self.settings = settings
+        self.options = options
+        self.progress = Progress(STEPS, settings.state_dir / "logs" / "demo", out)  # type: ignore[operator]
+        self.spark = DemoSpark(settings, self.progress.log_path("spark"))
+        self.summary = DemoSummary(events=options.events)
+        self.stack = Stack(settings, log=self._stack_log)
+        self.running_before: set[str] | None = None  # None: unknown, so stop nothing
+        self.current: Step | None = None
+        self.land_started = datetime.now(UTC)
+        self.marts: list[MartRows] = []
+
+    def _stack_log(self, message: str) -> None:
+        if self.current is not None:
+            self.current.say(message)
+
+    def run(self) -> int:
+        p = self.progress
+        p.print(
+            f"pinpipe demo: {self.options.events:,} events from the source replica through the "
+            "gateway, Kafka and Kinesis into Delta, then dbt"
+        )
+        p.print(f"  step logs: {p.log_dir}/<step>.log")
+        p.print()
+        failure: StepFailed | None = None
+        try:
+            self.start_stack()
+            self.create_source()
+            self.emulate()
+            self.land()
+            self.build()
+            self.generate_docs()
+            self.read_marts()
+        except StepFailed as exc:
+            failure = exc
+        finally:
+            self.spark.stop()
+            try:
+                self.finish()
+            except StepFailed as exc:
+                failure = failure or exc
+        if failure is not None:
+            print(f"\npinpipe demo: {failure}", file=sys.stderr, flush=True)
+            return 1
+        for table in self.marts:
+            p.print()
+            for line in render(table, self.options.rows):
+                p.print(line)
+        self.summary.total_seconds = p.elapsed
+        p.print()
+        for line in self.summary.render():
+            p.print(line)
+        if self.options.keep:
+            p.print()
+            for line in self.keep_hints():
+                p.print(line)
+        return 0
+
+    # the steps
+    def start_stack(self) -> None:
+        from ingestion.dbt_runner import profiles_dir
+        from ingestion.landing.spark import spark_jars
+
+        with self.progress.step("stack") as step:
+            self.current = step
+            self.running_before = {name for name in SERVICES if self.stack.is_running(name)}
+            spark_jars(self.settings)  # the installs `make setup` makes, checked up front
+            profiles_dir(self.settings)
+            started = self.stack.up(SERVICES)
+            running = [name for name in SERVICES if name not in started]
+            step.note = ", ".join(
+                [f"started {', '.join(started)}"] * bool(started)
+                + [f"already running: {', '.join(running)}"] * bool(running)
+            )
+
+    def create_source(self) -> None:
+        from ingestion.source_db.shapes import DEFAULT_ROWS
+        from ingestion.source_db.writer import write_replica
+
+        with self.progress.step("source") as step:
+            stats = write_replica(self.settings.source, DEFAULT_ROWS, 0, if_missing=True)
+            state = "already there" if stats.skipped else f"written in {stats.seconds:.1f} s"
+            step.note = f"{stats.rows:,} rows x 3 tables, {state}"
+            step.write(f"{stats.url}: {step.note}")
+
+    def emulate(self) -> None:
+        from ingestion.emulator.runner import Emulator
+
+        with self.progress.step("emulate", f"{self.options.events:,} events") as step:
+            emulator = Emulator(
+                self.settings,
+                mode="both",
+                count=self.options.events,
+                rate=0,
+                batch_size=self.options.batch_size,
+                progress=sys.stderr.isatty(),
+            )
+            result = emulator.run()
+            step.write(result.as_text())
+            if result.interrupted:
+                raise KeyboardInterrupt
+            if result.stopped:
+                raise DemoError(result.stopped)
+            for layer, tally in result.layers.items():
+                counts = self.summary.paths[layer]
+                counts.sent, counts.acknowledged = tally.sent, tally.acknowledged
+                counts.failed, counts.in_doubt = tally.failed, tally.in_doubt
+            step.note = (
+                f"{result.acknowledged:,} of {result.records_sent:,} records acknowledged, "
+                f"{result.events_per_second:,.0f} events/s"
+            )
+
+    def land(self) -> None:
+        from ingestion.landing.jobs import Trigger, run_until_done, start_queries
+
+        with self.progress.step("land") as step:
+            spark = self.spark.session()
+            self.land_started = datetime.now(UTC)
+            queries = []
+            for source in ("kafka", "kinesis"):
+                queries += start_queries(spark, self.settings, source, Trigger(once=True))
+            reports = run_until_done(queries, once=True)
+            for report in reports:
+                step.write(json.dumps(report.__dict__))
+            for layer, counts in self.summary.paths.items():
+                counts.landed = sum(
+                    r.rows for r in reports if r.name.startswith(f"bronze_{layer}_")
+                )
+                if counts.landed < counts.acknowledged:
+                    raise DemoError(
+                        f"{PATHS[layer]}: {counts.landed:,} records landed, fewer than the "
+                        f"{counts.acknowledged:,} acknowledged (landing stopped early?)"
+                    )
+            self.spark.stop()  # dbt's own Spark session comes next
+            step.note = ", ".join(
+                f"{counts.landed:,} {layer} records" for layer, counts in self.summary.paths.items()
+            )
+
+    def build(self) -> None:
+        from ingestion.dbt_runner import run_dbt
+
+        with self.progress.step("dbt-build") as step:
+            run_dbt(self.settings, BUILD_ARGS, target="local", log_path=step.log_path)
+            statuses = Counter(
+                result["status"]
+                for result in json.loads(
+                    (target_dir(self.settings) / "run_results.json").read_text()
+                )["results"]
+            )
+            self.summary.build_note = ", ".join(f"{n} {status}" for status, n in statuses.items())
+            step.note = self.summary.build_note
+        self.summary.build_seconds = step.seconds
+
+    def generate_docs(self) -> None:
+        from ingestion.dbt_runner import run_dbt
+
+        with self.progress.step("dbt-docs") as step:
+            run_dbt(self.settings, DOCS_ARGS, target="local", log_path=step.log_path)
+            step.note = f"site in {target_dir(self.settings)}"
+        self.summary.docs_seconds = step.seconds
+
+    def read_marts(self) -> None:
+        with self.progress.step("marts") as step:
+            manifest = load_manifest(self.settings)
+            spark = self.spark.session()
+            self.marts = [
+                read_mart(spark, mart) for mart in question_marts(self.settings, manifest)
+            ]
+            for name in CORE_MARTS:
+                path = table_path(self.settings, model_node(manifest, name))
+                self.summary.core_rows[name] = spark.read.format("delta").load(path).count()
+            self.summary.question_marts = len(self.marts)
+            for layer, n in self.quarantined(spark, manifest).items():
+                self.summary.paths[layer].quarantined = n
+            self.spark.stop()
+            for table in self.marts:
+                step.write("\n".join(render(table, 0)) + "\n")
+            step.note = f"{len(self.marts)} question marts"
+
+    def quarantined(self, spark: Any, manifest: dict[str, Any]) -> dict[str, int]:
+        """Quarantined records per layer among those landed by this run."""
+        from pyspark.sql import functions as F
+
+        path = table_path(self.settings, model_node(manifest, QUARANTINE_MODEL))
+        rows = (
+            spark.read.format("delta")
+            .load(path)
+            .where(F.col("landed_at") >= F.lit(self.land_started))
+            .groupBy("source_layer")
+            .count()
+            .collect()
+        )
+        return {row["source_layer"]: row["count"] for row in rows}
+
+    def finish(self) -> None:
+        """Stop the services this run started, unless --keep."""
+        with self.progress.step("stop") as step:
+            self.current = step
+            before = set(SERVICES) if self.running_before is None else self.running_before
+            ours = [n for n in SERVICES if n not in before and self.stack.is_running(n)]
+            if self.options.keep:
+                step.note = "--keep: the stack stays up"
+            elif ours:
+                self.stack.down(ours)
+                step.note = f"stopped {', '.join(ours)}"
+            else:
+                step.note = "nothing to stop: this run started no service"
+
+    def keep_hints(self) -> list[str]:
+        return [
+            "The stack keeps running (--keep):",
+            f"  dbt docs   .venv/bin/pinpipe dbt docs serve --port {DOCS_PORT}, "
+            f"then open http://{self.settings.host}:{DOCS_PORT}",
+            f"  Airflow    make airflow, then open http://{self.settings.host}:{self.settings.airflow_port}",
+            "  the stack  .venv/bin/pinpipe stack status; .venv/bin/pinpipe stack down stops it",
+        ]
+
+
+def run_demo(settings: Settings, options: DemoOptions, out: IO[str] = sys.stdout) -> int:
+    return Demo(settings, options, out).run()

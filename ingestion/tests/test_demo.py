@@ -1,0 +1,260 @@
+"""`pinpipe demo` end to end at a reduced size, on a stack of its own.
+
+The demo runs through the command line parser with 300 events in a state dir and ports of
+its own (so it starts its own services and registers its own bronze tables). Kafka is
+started before the run, so the run must start only kinesis-local and the gateway and stop
+only those. The printed marts are parsed back and compared with the built Delta tables,
+and the summary with the bronze and quarantine tables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ingestion.cli import build_parser
+from ingestion.config import ENTITIES, Settings
+from ingestion.tests.conftest import PROJECT_DIR, free_port
+
+pytestmark = [pytest.mark.spark, pytest.mark.dbt]
+
+EVENTS = 300
+ROWS_SHOWN = 4
+STEP_NAMES = ("stack", "source", "emulate", "land", "dbt-build", "dbt-docs", "marts", "stop")
+
+
+@dataclass
+class DemoRun:
+    settings: Settings
+    exit_code: int
+    out: str
+    err: str
+    status_before: dict[str, Any]
+    status_after: dict[str, Any]
+    target: Path
+
+
+@pytest.fixture(scope="module")
+def demo(settings: Settings, spark, tmp_path_factory: pytest.TempPathFactory):
+    from ingestion.stack import Stack
+
+    state = tmp_path_factory.mktemp("demo-state")
+    own = replace(
+        settings,
+        state_dir=state,
+        lake_dir=state / "lake",
+        checkpoint_dir=state / "checkpoints",
+        kafka_port=free_port(),
+        kafka_controller_port=free_port(),
+        kinesis_port=free_port(),
+        gateway_port=free_port(),
+    )
+    target = tmp_path_factory.mktemp("demo-target")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DBT_TARGET_PATH", str(target))
+    mp.setenv("DBT_LOG_PATH", str(tmp_path_factory.mktemp("demo-dbt-logs")))
+    mp.setenv("DBT_PROFILES_DIR", str(PROJECT_DIR))
+    stack = Stack(own, log=lambda message: None)
+    stack.up(["kafka"])
+    try:
+        before = stack.status()
+        args = build_parser().parse_args(
+            ["demo", "--events", str(EVENTS), "--rows", str(ROWS_SHOWN)]
+        )
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = args.func(args, own)
+        yield DemoRun(own, code, out.getvalue(), err.getvalue(), before, stack.status(), target)
+    finally:
+        stack.down()
+        mp.undo()
+
+
+def table_path(settings: Settings, name: str) -> str:
+    return f"{settings.spark_dir}/warehouse/{settings.dbt_schema}.db/{name}"
+
+
+def read_rows(spark, settings: Settings, name: str) -> list[tuple]:
+    return [
+        tuple(row) for row in spark.read.format("delta").load(table_path(settings, name)).collect()
+    ]
+
+
+def report_marts() -> list[str]:
+    exposures = yaml.safe_load((PROJECT_DIR / "models/marts/_marts__exposures.yml").read_text())
+    report = next(e for e in exposures["exposures"] if e["name"] == "pinterest_insights_report")
+    return [re.fullmatch(r"ref\('(\w+)'\)", ref).group(1) for ref in report["depends_on"]]
+
+
+@dataclass
+class PrintedMart:
+    total: int
+    columns: list[str]
+    rows: list[list[str]]
+    more: int
+
+
+def parse_marts(text: str) -> dict[str, PrintedMart]:
+    """Each `<name> (<n> rows)` block: the header, rows cut by the rule's column spans."""
+    lines = text.splitlines()
+    marts = {}
+    for i, line in enumerate(lines):
+        title = re.fullmatch(r"(\w+) \((\d+) rows?\)", line)
+        if not title:
+            continue
+        rule_at = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("  --"))
+        spans = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[rule_at])]
+        columns = [lines[rule_at - 1][a:b].strip() for a, b in spans]
+        rows, more = [], 0
+        for row in lines[rule_at + 1 :]:
+            if not row.strip():
+                break
+            cut = re.fullmatch(r"  \.\.\. (\d+) more .*", row)
+            if cut:
+                more = int(cut.group(1))
+                break
+            rows.append([row[a:b].strip() for a, b in spans])
+        marts[title.group(1)] = PrintedMart(int(title.group(2)), columns, rows, more)
+    return marts
+
+
+def cell_matches(cell: str, value: Any) -> bool:
+    if value is None:
+        return cell == "null"
+    if isinstance(value, float):
+        return math.isclose(float(cell), value, abs_tol=0.05)
+    if isinstance(value, int):
+        return int(cell) == value
+    if isinstance(value, datetime):
+        return cell == value.isoformat(sep=" ")
+    text = str(value)
+    return cell == text or (cell.endswith("…") and text.startswith(cell[:-1]) and len(text) > 40)
+
+
+def summary_row(out: str, label: str) -> tuple[str, str]:
+    found = re.search(rf"^  {re.escape(label)}\s+(\S+(?: / \S+)?)\s+(\S+(?: / \S+)?)$", out, re.M)
+    assert found, f"no summary line {label!r} in:\n{out}"
+    return found.group(1), found.group(2)
+
+
+def number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def test_demo_succeeds_with_numbered_timed_steps_and_logs(demo: DemoRun) -> None:
+    assert demo.exit_code == 0, demo.out + demo.err
+    for n, name in enumerate(STEP_NAMES, start=1):
+        assert re.search(rf"^\[{n}/{len(STEP_NAMES)}\] ", demo.out, re.M), f"step {n} missing"
+        log = demo.settings.state_dir / "logs" / "demo" / f"{name}.log"  # type: ignore[operator]
+        assert log.is_file(), log
+    assert len(re.findall(r"^      done in \d+\.\d s \(elapsed \d+:\d\d\)", demo.out, re.M)) == 8
+    build_log = (demo.settings.state_dir / "logs" / "demo" / "dbt-build.log").read_text()  # type: ignore[operator]
+    assert "Completed successfully" in build_log
+    assert (demo.target / "index.html").is_file() and (demo.target / "catalog.json").is_file()
+
+
+def test_printed_marts_equal_the_built_tables(demo: DemoRun, spark) -> None:
+    printed = parse_marts(demo.out)
+    expected_names = report_marts()
+    assert list(printed) == expected_names
+    for name in expected_names:
+        mart = printed[name]
+        frame = spark.read.format("delta").load(table_path(demo.settings, name))
+        rows = sorted(
+            (tuple(row) for row in frame.collect()),
+            key=lambda row: [(v is None, v) for v in row],
+        )
+        assert rows, f"{name} is empty"
+        assert mart.columns == frame.columns, name
+        assert mart.total == len(rows), name
+        assert len(mart.rows) == min(ROWS_SHOWN, len(rows)), name
+        assert mart.more == len(rows) - len(mart.rows), name
+        for cells, row in zip(mart.rows, rows, strict=False):
+            assert all(cell_matches(c, v) for c, v in zip(cells, row, strict=True)), (
+                f"{name}: printed {cells} but the table has {row}"
+            )
+
+
+def test_summary_matches_bronze_and_quarantine(demo: DemoRun, spark) -> None:
+    records = EVENTS * len(ENTITIES)
+    assert re.search(rf"^  events sent\s+{EVENTS:,} ", demo.out, re.M)
+    for label in ("records sent", "acknowledged", "landed in bronze"):
+        assert tuple(map(number, summary_row(demo.out, label))) == (records, records), label
+    assert summary_row(demo.out, "failed / in doubt") == ("0 / 0", "0 / 0")
+    for i, layer in enumerate(("batch", "stream")):
+        bronze = sum(
+            spark.read.format("delta").load(demo.settings.bronze_path(layer, e)).count()
+            for e in ENTITIES
+        )
+        assert bronze == records, layer
+        quarantine = spark.read.format("delta").load(
+            table_path(demo.settings, "stg_pinterest__quarantined_records")
+        )
+        assert (
+            number(summary_row(demo.out, "quarantined")[i])
+            == quarantine.where(quarantine.source_layer == layer).count()
+        )
+    for name in ("fct_pin_posts", "dim_people"):
+        count = spark.read.format("delta").load(table_path(demo.settings, name)).count()
+        assert f"{name} {count:,} rows" in demo.out
+
+
+def test_stops_only_what_it_started(demo: DemoRun) -> None:
+    assert demo.status_before["kafka"]["running"]
+    assert not demo.status_before["kinesis"]["running"]
+    assert not demo.status_before["gateway"]["running"]
+    assert "started kinesis, gateway" in demo.out and "already running: kafka" in demo.out
+    assert demo.status_after["kafka"]["running"], "the demo stopped a service it did not start"
+    assert not demo.status_after["kinesis"]["running"]
+    assert not demo.status_after["gateway"]["running"]
+    assert "stopped kinesis, gateway" in demo.out
+
+
+def test_a_failed_step_names_itself_and_its_log(settings: Settings, tmp_path: Path) -> None:
+    broken = replace(settings, state_dir=tmp_path, jars_dir=tmp_path / "no-jars")
+    args = build_parser().parse_args(["demo", "--events", "1"])
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = args.func(args, broken)
+    assert code == 1
+    log = tmp_path / "logs" / "demo" / "stack.log"
+    assert (
+        f"step 1/8 (stack) failed: no Delta jars in {tmp_path / 'no-jars' / 'spark'}"
+        in err.getvalue()
+    )
+    assert f"log: {log}" in err.getvalue()
+    assert "MissingJarsError" in log.read_text()
+    assert "nothing to stop: this run started no service" in out.getvalue()
+
+
+def test_render_aligns_cuts_and_parses_back() -> None:
+    from ingestion.demo.marts import Mart, MartRows, render
+
+    long_name = "British Indian Ocean Territory (Chagos Archipelago)"
+    table = MartRows(
+        Mart("posts_by_country", "One row per country.", "/nowhere"),
+        ["country", "posts", "median"],
+        [("Chad", 7, 1500.5), (long_name, 12345, None), ("Peru", 1, 2.0)],
+    )
+    lines = render(table, 2)
+    assert lines[:2] == ["posts_by_country (3 rows)", "  One row per country."]
+    assert lines[2] == "  country                                   posts  median"
+    assert lines[4] == "  Chad                                          7  1500.5"
+    assert lines[5] == "  British Indian Ocean Territory (Chagos …  12345    null"
+    assert lines[6].startswith("  ... 1 more (pinpipe dbt show --select posts_by_country")
+    parsed = parse_marts("\n".join(lines))["posts_by_country"]
+    assert parsed.columns == ["country", "posts", "median"] and parsed.more == 1
+    assert [cell_matches(c, v) for c, v in zip(parsed.rows[1], table.rows[1], strict=True)] == [
+        True, True, True
+    ]  # fmt: skip
+    assert not cell_matches("Chad", "Chat") and not cell_matches("7", 8)
+    assert render(table, 0)[-1] == "  Peru                                          1     2.0"
