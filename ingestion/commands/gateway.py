@@ -37,27 +37,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
-    from ingestion.gateway import create_app
-    from ingestion.gateway.logs import logging_config
+    from ingestion.gateway.server import server
 
     port = settings.gateway_port if args.port is None else args.port
     if not 0 < port < 65536:
         print(f"pinpipe gateway: --port must be 1-65535, got {port}", file=sys.stderr)
         return 2
     try:
-        app = create_app(settings)
+        instance = server(settings, args.host or settings.host, port, args.log_level)
     except ValueError as exc:
         print(f"pinpipe gateway: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=port,
-        log_config=logging_config(args.log_level),
-        access_log=False,
-        server_header=False,
-        timeout_graceful_shutdown=max(1, settings.gateway_delivery_timeout_ms // 1000 + 1),
-    )
-    return 0
+    instance.run()
+    return 0 if instance.started else 1

@@ -236,6 +236,8 @@ class TopicCache:
         self.ttl = ttl
         self.partitions: dict[str, int] = {}
         self.fetched_at = float("-inf")
+        self.failure: KafkaException | None = None
+        self.failed_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def lookup(self, topic: str) -> int | None:
@@ -250,10 +252,20 @@ class TopicCache:
         return sorted(self.partitions)
 
     async def refresh(self, max_age: float) -> None:
+        """Fetch unless fetched within ``max_age``; a failure is reused for MISS_REFRESH s,
+        so requests during an outage fail at once instead of each waiting for the broker."""
         async with self._lock:  # one metadata request at a time; waiters reuse its answer
-            if time.monotonic() - self.fetched_at <= max_age:
+            now = time.monotonic()
+            if now - self.fetched_at <= max_age:
                 return
-            self.partitions = await asyncio.to_thread(self.fetch)
+            if self.failure is not None and now - self.failed_at <= self.MISS_REFRESH:
+                raise self.failure
+            try:
+                self.partitions = await asyncio.to_thread(self.fetch)
+            except KafkaException as exc:
+                self.failure, self.failed_at = exc, time.monotonic()
+                raise
+            self.failure = None
             self.fetched_at = time.monotonic()
 
 
