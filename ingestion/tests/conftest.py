@@ -18,6 +18,7 @@ pytest_plugins = [
     "ingestion.tests.fixtures_emulator",
     "ingestion.tests.fixtures_landing",
     "ingestion.tests.fixtures_dbt",
+    "ingestion.tests.fixtures_stack",
 ]
 
 PROJECT_DIR = find_project_dir(Path(__file__).parent)

@@ -1,0 +1,96 @@
+"""``pinpipe stack up|down|status|logs``: the local Kafka broker, kinesis-local and gateway."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from ingestion.config import Settings
+
+SERVICE_NAMES = ("kafka", "kinesis", "gateway")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "stack",
+        help="start, stop and inspect the local Kafka broker, kinesis-local and gateway",
+        description=(
+            "Runs the local services in the background on 127.0.0.1: an Apache Kafka broker "
+            "(KRaft, one node), kinesis-local and the gateway (`pinpipe gateway`). Data, pid "
+            "files and logs live under the state dir (PINPIPE_STATE_DIR); ports come from "
+            "PINPIPE_KAFKA_PORT, PINPIPE_KINESIS_PORT and PINPIPE_GATEWAY_PORT."
+        ),
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    up = actions.add_parser(
+        "up", help="start what is not running, create topics and streams, wait until healthy"
+    )
+    down = actions.add_parser("down", help="stop the services started for this state dir")
+    for action in (up, down):
+        action.add_argument(
+            "services", nargs="*", metavar="SERVICE",
+            help=f"any of {', '.join(SERVICE_NAMES)} (default: all)",
+        )  # fmt: skip
+    status = actions.add_parser("status", help="what runs, its pid, address and log file")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    logs = actions.add_parser("logs", help="print (or follow) a service's log")
+    logs.add_argument("service", choices=SERVICE_NAMES)
+    logs.add_argument("-n", "--lines", type=int, default=50, help="lines to show (default 50)")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestion.stack import Stack, StackError
+
+    stack = Stack(settings)
+    try:
+        if args.action == "up":
+            stack.up(args.services or None)
+            print_status(stack.status())
+        elif args.action == "down":
+            if not stack.down(args.services or None):
+                print("nothing was running", file=sys.stderr)
+        elif args.action == "status":
+            report = stack.status()
+            if args.json:
+                print(json.dumps(report, indent=2))
+            else:
+                print_status(report)
+            return 0 if all(s["healthy"] for s in report.values()) else 3
+        else:
+            return show_log(stack.tracked(args.service).log_file, args.lines, args.follow)
+    except StackError as exc:
+        print(f"pinpipe stack: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def print_status(report: dict[str, dict[str, object]]) -> None:
+    for name, state in report.items():
+        if state["running"]:
+            health = "healthy" if state["healthy"] else "NOT ANSWERING"
+            line = f"{name:8} running  pid {state['pid']:<8} {state['address']}  {health}"
+        else:
+            line = f"{name:8} stopped"
+            if state.get("stale_pid_file_removed"):
+                line += "  (a stale pid file was removed)"
+        print(f"{line}\n{'':8} log: {state['log']}")
+
+
+def show_log(path, lines: int, follow: bool) -> int:  # noqa: ANN001
+    if not path.is_file():
+        print(f"pinpipe stack: no log yet at {path}", file=sys.stderr)
+        return 1
+    with path.open(errors="replace") as log:
+        for line in log.readlines()[-lines:]:
+            print(line, end="")
+        while follow:
+            line = log.readline()
+            if line:
+                print(line, end="", flush=True)
+            else:
+                time.sleep(0.5)
+    return 0

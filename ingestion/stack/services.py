@@ -1,0 +1,284 @@
+"""The three local services: how each is prepared, started, checked and provisioned.
+
+- ``kafka``: an Apache Kafka 4 broker in KRaft mode (broker and controller in one process),
+  run from the Maven-resolved jars; its storage is formatted once.
+- ``kinesis``: kinesis-local (the npm package), persisting its streams under the state dir.
+- ``gateway``: ``pinpipe gateway``, the Kafka REST Proxy and Kinesis API in front of both.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import requests
+
+from ingestion.config import ENTITIES, Settings
+from ingestion.stack.processes import StackError
+
+
+class Service(Protocol):
+    name: str
+    start_timeout: float
+
+    def ports(self, settings: Settings) -> list[int]: ...
+    def marker(self, settings: Settings) -> str: ...
+    def prepare(self, settings: Settings) -> None: ...
+    def command(self, settings: Settings) -> tuple[list[str], dict[str, str]]: ...
+    def ready(self, settings: Settings) -> bool: ...
+    def provision(self, settings: Settings) -> None: ...
+    def address(self, settings: Settings) -> str: ...
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Kafka:
+    name: str = "kafka"
+    start_timeout: float = 90
+
+    def home(self, settings: Settings) -> Path:
+        return settings.state_dir / "kafka"  # type: ignore[operator]
+
+    def ports(self, settings: Settings) -> list[int]:
+        return [settings.kafka_port, settings.kafka_controller_port]
+
+    def marker(self, settings: Settings) -> str:
+        return str(self.home(settings) / "server.properties")
+
+    def address(self, settings: Settings) -> str:
+        return settings.bootstrap_servers
+
+    def jars(self, settings: Settings) -> str:
+        folder = settings.jars_dir / "kafka"  # type: ignore[operator]
+        if not any(folder.glob("kafka_2.13-*.jar")):
+            raise StackError(f"the Kafka broker jars are missing from {folder}: run `make setup`")
+        return f"{folder}/*"
+
+    def prepare(self, settings: Settings) -> None:
+        home = self.home(settings)
+        data = home / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        host, port, controller = settings.host, settings.kafka_port, settings.kafka_controller_port
+        (home / "server.properties").write_text(
+            "\n".join(
+                [
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    f"controller.quorum.voters=1@{host}:{controller}",
+                    f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller}",
+                    f"advertised.listeners=PLAINTEXT://{host}:{port}",
+                    "controller.listener.names=CONTROLLER",
+                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    f"log.dirs={data}",
+                    "num.partitions=1",
+                    "num.recovery.threads.per.data.dir=1",
+                    "auto.create.topics.enable=false",
+                    "offsets.topic.replication.factor=1",
+                    "share.coordinator.state.topic.replication.factor=1",
+                    "share.coordinator.state.topic.min.isr=1",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "",
+                ]
+            )
+        )
+        (home / "log4j2.properties").write_text(
+            "\n".join(
+                [
+                    "status = warn",
+                    "appender.out.type = Console",
+                    "appender.out.name = out",
+                    "appender.out.layout.type = PatternLayout",
+                    "appender.out.layout.pattern = [%d] %p %m (%c)%n",
+                    "rootLogger.level = INFO",
+                    "rootLogger.appenderRef.out.ref = out",
+                    "logger.state.name = state.change.logger",
+                    "logger.state.level = WARN",
+                    "",
+                ]
+            )
+        )
+        if (data / "meta.properties").is_file():
+            return
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        formatted = subprocess.run(
+            [
+                "java", "-cp", self.jars(settings), *self.log_options(settings),
+                "kafka.tools.StorageTool", "format", "-t", cluster_id,
+                "-c", str(home / "server.properties"),
+            ],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if formatted.returncode != 0:
+            raise StackError(
+                f"formatting the Kafka storage in {data} failed:\n"
+                f"{formatted.stdout[-2000:]}{formatted.stderr[-2000:]}"
+            )
+
+    def log_options(self, settings: Settings) -> list[str]:
+        return [f"-Dlog4j2.configurationFile={self.home(settings) / 'log4j2.properties'}"]
+
+    def command(self, settings: Settings) -> tuple[list[str], dict[str, str]]:
+        heap = os.environ.get("PINPIPE_KAFKA_HEAP", "512m")
+        return [
+            "java", f"-Xmx{heap}", f"-Xms{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            *self.log_options(settings), "-cp", self.jars(settings),
+            "kafka.Kafka", self.marker(settings),
+        ], {}  # fmt: skip
+
+    def admin(self, settings: Settings):  # noqa: ANN201
+        from confluent_kafka.admin import AdminClient
+
+        return AdminClient({"bootstrap.servers": settings.bootstrap_servers, "log_level": 0})
+
+    def ready(self, settings: Settings) -> bool:
+        from confluent_kafka import KafkaException
+
+        if port_is_free(settings.host, settings.kafka_port):
+            return False
+        try:
+            metadata = self.admin(settings).list_topics(timeout=2)
+        except KafkaException:
+            return False
+        return bool(metadata.brokers)
+
+    def provision(self, settings: Settings) -> None:
+        from confluent_kafka import KafkaException
+        from confluent_kafka.admin import NewTopic
+
+        admin = self.admin(settings)
+        existing = admin.list_topics(timeout=10).topics
+        wanted = [settings.topic(e) for e in ENTITIES if settings.topic(e) not in existing]
+        if not wanted:
+            return
+        partitions = settings.kafka_partitions
+        futures = admin.create_topics([NewTopic(t, partitions, 1) for t in wanted])
+        for topic, future in futures.items():
+            try:
+                future.result(timeout=30)
+            except KafkaException as exc:
+                if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                    raise StackError(f"could not create Kafka topic {topic}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Kinesis:
+    name: str = "kinesis"
+    start_timeout: float = 60
+
+    def ports(self, settings: Settings) -> list[int]:
+        return [settings.kinesis_port]
+
+    def marker(self, settings: Settings) -> str:
+        return f"kinesis-local/main.js --pinpipe-port={settings.kinesis_port}"
+
+    def address(self, settings: Settings) -> str:
+        return settings.kinesis_url
+
+    def main_js(self, settings: Settings) -> Path:
+        path = settings.project_dir / "node_modules" / "kinesis-local" / "main.js"
+        if not path.is_file():
+            raise StackError(f"kinesis-local is missing ({path}): run `make setup`")
+        return path
+
+    def prepare(self, settings: Settings) -> None:
+        (settings.state_dir / "kinesis").mkdir(parents=True, exist_ok=True)  # type: ignore[operator]
+
+    def command(self, settings: Settings) -> tuple[list[str], dict[str, str]]:
+        streams = ",".join(f"{settings.stream(e)}:{settings.kinesis_shards}" for e in ENTITIES)
+        env = {
+            "KINESIS_MOCK_PLAIN_PORT": str(settings.kinesis_port),
+            # kinesis-local also serves TLS; nothing here uses it, so it gets any free port
+            "KINESIS_MOCK_TLS_PORT": str(free_port(settings.host)),
+            "KINESIS_MOCK_CERT_PATH": str(self.main_js(settings).parent / "server.json"),
+            "INITIALIZE_STREAMS": f"{streams}",
+            "AWS_REGION": settings.aws_region,
+            "SHOULD_PERSIST_DATA": "true",
+            "LOAD_DATA_IF_EXISTS": "true",
+            "PERSIST_PATH": str(settings.state_dir / "kinesis"),  # type: ignore[operator]
+            "PERSIST_INTERVAL": "1s",
+            "LOG_LEVEL": "WARN",
+            "ROOT_LOG_LEVEL": "WARN",
+        }
+        # the marker argument is ignored by kinesis-local; it names the process for `status`
+        return ["node", str(self.main_js(settings)), self.marker(settings).split(" ", 1)[1]], env
+
+    def client(self, settings: Settings):  # noqa: ANN201
+        from ingestion.landing.kinesis_reader import kinesis_client
+
+        return kinesis_client(settings.kinesis_url, settings.aws_region, local=True)
+
+    def ready(self, settings: Settings) -> bool:
+        try:
+            return requests.get(settings.kinesis_url, timeout=2).status_code < 600
+        except requests.RequestException:
+            return False
+
+    def provision(self, settings: Settings) -> None:
+        client = self.client(settings)
+        existing = set(client.list_streams()["StreamNames"])
+        for entity in ENTITIES:
+            name = settings.stream(entity)
+            if name not in existing:
+                client.create_stream(StreamName=name, ShardCount=settings.kinesis_shards)
+        for entity in ENTITIES:
+            client.get_waiter("stream_exists").wait(
+                StreamName=settings.stream(entity), WaiterConfig={"Delay": 0.5, "MaxAttempts": 60}
+            )
+
+
+@dataclass(frozen=True)
+class Gateway:
+    name: str = "gateway"
+    start_timeout: float = 60
+
+    def ports(self, settings: Settings) -> list[int]:
+        return [settings.gateway_port]
+
+    def marker(self, settings: Settings) -> str:
+        return f"ingestion.cli gateway --port {settings.gateway_port}"
+
+    def address(self, settings: Settings) -> str:
+        return settings.gateway
+
+    def prepare(self, settings: Settings) -> None:
+        pass
+
+    def command(self, settings: Settings) -> tuple[list[str], dict[str, str]]:
+        return [
+            sys.executable, "-m", "ingestion.cli", "gateway",
+            "--port", str(settings.gateway_port), "--host", settings.host,
+        ], {}  # fmt: skip
+
+    def ready(self, settings: Settings) -> bool:
+        try:
+            url = f"http://{settings.host}:{settings.gateway_port}/healthz"
+            return requests.get(url, timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def provision(self, settings: Settings) -> None:
+        pass

@@ -1,0 +1,120 @@
+"""``Stack``: start, check, stop, kill and restart the local services as one unit."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable
+
+from ingestion.config import Settings
+from ingestion.stack.processes import StackError, Tracked, wait_for
+from ingestion.stack.services import Gateway, Kafka, Kinesis, Service, port_is_free
+
+SERVICES: dict[str, Service] = {s.name: s for s in (Kafka(), Kinesis(), Gateway())}
+"""The services in start order: the gateway needs the other two."""
+
+
+class Stack:
+    """The local services of one state dir; every method is safe to call twice."""
+
+    def __init__(self, settings: Settings, *, log=None) -> None:  # noqa: ANN001
+        self.settings = settings
+        self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+
+    def tracked(self, name: str) -> Tracked:
+        return Tracked(name, self.settings.run_dir)
+
+    def names(self, services: Iterable[str] | None) -> list[str]:
+        wanted = list(SERVICES) if services is None else list(services)
+        unknown = [name for name in wanted if name not in SERVICES]
+        if unknown:
+            raise StackError(f"unknown service {unknown[0]!r}: choose from {', '.join(SERVICES)}")
+        return [name for name in SERVICES if name in wanted]
+
+    def up(self, services: Iterable[str] | None = None) -> list[str]:
+        """Start each service that is not running, wait until it answers; return those started."""
+        started = []
+        for name in self.names(services):
+            if self.is_running(name):
+                SERVICES[name].provision(self.settings)
+                continue
+            self.start(name)
+            started.append(name)
+        return started
+
+    def down(self, services: Iterable[str] | None = None) -> list[str]:
+        """Stop the services this state dir's pid files record, gateway first."""
+        stopped = []
+        for name in reversed(self.names(services)):
+            if self.tracked(name).stop(timeout=30):
+                stopped.append(name)
+                self.log(f"stopped {name}")
+        return stopped
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a service (fault injection); ``restart`` brings it back."""
+        self.names([name])
+        if not self.tracked(name).stop(timeout=10, force=True):
+            raise StackError(f"{name} is not running")
+
+    def restart(self, name: str) -> None:
+        self.names([name])
+        self.tracked(name).stop(timeout=30)
+        self.start(name)
+
+    def is_running(self, name: str) -> bool:
+        return self.tracked(name).pid() is not None
+
+    def status(self) -> dict[str, dict[str, object]]:
+        report: dict[str, dict[str, object]] = {}
+        for name, service in SERVICES.items():
+            tracked = self.tracked(name)
+            stale = tracked.is_stale()
+            pid = tracked.pid()
+            report[name] = {
+                "running": pid is not None,
+                "healthy": pid is not None and service.ready(self.settings),
+                "pid": pid,
+                "address": service.address(self.settings),
+                "log": str(tracked.log_file),
+                **({"stale_pid_file_removed": True} if stale else {}),
+            }
+        return report
+
+    def start(self, name: str) -> None:
+        service, tracked = SERVICES[name], self.tracked(name)
+        busy = [p for p in service.ports(self.settings) if not port_is_free(self.settings.host, p)]
+        if busy:
+            raise StackError(
+                f"cannot start {name}: port {busy[0]} on {self.settings.host} is in use by "
+                f"another process (set PINPIPE_{name.upper()}_PORT; see `pinpipe config`)"
+            )
+        self.log(f"starting {name} ...")
+        begin = time.monotonic()
+        service.prepare(self.settings)
+        command, extra_env = service.command(self.settings)
+        env = {**os.environ, **self.settings.as_env(), **extra_env}
+        pid = tracked.start(
+            command, env=env, cwd=self.settings.project_dir, marker=service.marker(self.settings)
+        )
+
+        def answered() -> bool:
+            if tracked.pid() is None:
+                raise StackError(
+                    f"{name} exited during start-up; the end of {tracked.log_file}:\n"
+                    f"{tracked.log_tail()}"
+                )
+            return service.ready(self.settings)
+
+        if not wait_for(answered, service.start_timeout, interval=0.5):
+            tracked.stop(timeout=10)
+            raise StackError(
+                f"{name} did not answer within {service.start_timeout:.0f} s; "
+                f"the end of {tracked.log_file}:\n{tracked.log_tail()}"
+            )
+        service.provision(self.settings)
+        self.log(
+            f"{name} up at {service.address(self.settings)} "
+            f"(pid {pid}, {time.monotonic() - begin:.1f} s)"
+        )
