@@ -14,13 +14,14 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from ingestion.config import Settings
-from ingestion.gateway import kinesis_proxy, rest_proxy
+from ingestion.gateway import kinesis_proxy, openapi, rest_proxy
 from ingestion.gateway.errors import (
     KinesisError,
     RestProxyError,
     json_response,
     kinesis_error_handler,
     rest_proxy_error_handler,
+    rest_proxy_response,
 )
 from ingestion.gateway.kafka_sink import KafkaSink, librdkafka_log, parse_extra_config
 from ingestion.gateway.logs import gateway_logger
@@ -83,13 +84,18 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(GatewayMiddleware, metrics=metrics, api_key=settings.gateway_api_key)
     _add_operations(app, settings)
-    if settings.gateway_api_key:
-        app.openapi = _openapi_with_api_key(app)  # type: ignore[method-assign]
+    app.openapi = _openapi(app, bool(settings.gateway_api_key))  # type: ignore[method-assign]
     return app
 
 
 def _add_operations(app: FastAPI, settings: Settings) -> None:
-    @app.get("/healthz", tags=["operations"], summary="200 once the clients are created")
+    @app.get(
+        "/healthz",
+        tags=["operations"],
+        summary="200 once the clients are created",
+        response_class=Response,
+        responses=openapi.HEALTH_RESPONSES,
+    )
     async def healthz(request: Request) -> Response:
         if not request.app.state.ready:
             return json_response({"status": "starting"}, 503)
@@ -102,7 +108,13 @@ def _add_operations(app: FastAPI, settings: Settings) -> None:
             }
         )
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus text format")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus text format",
+        response_class=Response,
+        responses=openapi.METRICS_RESPONSES,
+    )
     async def metrics(request: Request) -> Response:
         registry: GatewayMetrics = request.app.state.metrics
         if request.app.state.ready:
@@ -122,30 +134,37 @@ async def _http_error(_request: Request, exc: Exception) -> Response:
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
+    """A path parameter of the wrong type (the partition number), in the API's own shape."""
     assert isinstance(exc, RequestValidationError)
     problems = "; ".join(
         f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
     )
     if request.url.path.startswith("/streams"):
         return json_response({"__type": "ValidationException", "message": problems}, 400)
-    return json_response({"error_code": 422, "message": problems}, 422)
+    return rest_proxy_response(422, 422, problems)
 
 
-def _openapi_with_api_key(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """The OpenAPI document with the x-api-key scheme on every API route."""
+def _openapi(app: FastAPI, api_key: bool) -> Callable[[], dict[str, Any]]:
+    """OpenAPI without FastAPI's unused validation-error answers; x-api-key when configured."""
 
     def build() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(
                 title=app.title, version=app.version, summary=app.summary, routes=app.routes
             )
-            schema.setdefault("components", {})["securitySchemes"] = {
-                "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}
-            }
             for path, operations in schema["paths"].items():
-                if path.startswith(("/topics", "/streams")):
-                    for operation in operations.values():
+                for operation in operations.values():
+                    if "HTTPValidationError" in str(operation["responses"].get("422", "")):
+                        del operation["responses"]["422"]
+                    if api_key and path.startswith(("/topics", "/streams")):
                         operation["security"] = [{"apiKey": []}]
+            components = schema.setdefault("components", {})
+            for name in ("HTTPValidationError", "ValidationError"):
+                components.get("schemas", {}).pop(name, None)
+            if api_key:
+                components["securitySchemes"] = {
+                    "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}
+                }
             app.openapi_schema = schema
         return app.openapi_schema
 

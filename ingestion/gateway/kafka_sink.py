@@ -151,7 +151,7 @@ class KafkaSink:
         return Producer({**self.config, "error_cb": self._on_error, "logger": librdkafka_log})
 
     def _on_error(self, err: KafkaError) -> None:
-        log.warning("kafka error", extra={"code": err.name(), "error": err.str()})
+        """Errors are logged by librdkafka's logger already; a fatal one needs a new producer."""
         if err.fatal():
             self._fatal = err
 

@@ -7,24 +7,16 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from typing import Any
 
 from ingestion.gateway.errors import KinesisError
 from ingestion.gateway.jsontext import dumps
 
-STREAM_NAME = re.compile(r"[a-zA-Z0-9_.\-]{1,128}")
 MAX_RECORDS = 500  # PutRecords limit
 MAX_KEY_CHARS = 256
 
 Entry = dict[str, Any]  # {"Data": bytes, "PartitionKey": str}: boto3 PutRecord(s) arguments
-
-
-def check_stream_name(name: str) -> str:
-    if not STREAM_NAME.fullmatch(name):
-        raise _invalid(f"stream name {name!r} must be 1-128 of a-z A-Z 0-9 _ . -")
-    return name
 
 
 def parse_object(body: bytes, *, required: bool = True) -> dict[str, Any]:

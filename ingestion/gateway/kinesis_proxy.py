@@ -33,7 +33,7 @@ from ingestion.gateway.errors import KinesisError, json_response, read_body
 from ingestion.gateway.metrics import GatewayMetrics
 
 router = APIRouter(tags=["Kinesis (API Gateway proxy)"])
-StreamName = Path(description="stream name: 1-128 of a-z A-Z 0-9 _ . -")
+StreamName = Path(description="stream name", pattern=openapi.STREAM_NAME_PATTERN)
 
 STATUS_OF_CODE = {
     "ResourceNotFoundException": 404,
@@ -147,9 +147,7 @@ async def list_streams(request: Request) -> Response:
     response_class=Response,
 )
 async def describe_stream(request: Request, name: str = StreamName) -> Response:
-    described = await _calls(request).call(
-        "describe_stream", StreamName=fmt.check_stream_name(name)
-    )
+    described = await _calls(request).call("describe_stream", StreamName=name)
     return json_response(fmt.answer(described))
 
 
@@ -162,10 +160,9 @@ async def describe_stream(request: Request, name: str = StreamName) -> Response:
 )
 async def create_stream(request: Request, name: str = StreamName) -> Response:
     settings: Settings = request.app.state.settings
-    stream = fmt.check_stream_name(name)
     body = await read_body(request, settings.gateway_max_body_bytes, KinesisError)
     shards = fmt.shard_count(body, settings.kinesis_shards)
-    created = await _calls(request).call("create_stream", StreamName=stream, ShardCount=shards)
+    created = await _calls(request).call("create_stream", StreamName=name, ShardCount=shards)
     return json_response(fmt.answer(created))
 
 
@@ -176,7 +173,7 @@ async def create_stream(request: Request, name: str = StreamName) -> Response:
     response_class=Response,
 )
 async def delete_stream(request: Request, name: str = StreamName) -> Response:
-    deleted = await _calls(request).call("delete_stream", StreamName=fmt.check_stream_name(name))
+    deleted = await _calls(request).call("delete_stream", StreamName=name)
     return json_response(fmt.answer(deleted))
 
 
@@ -190,11 +187,10 @@ async def delete_stream(request: Request, name: str = StreamName) -> Response:
 async def put_record(request: Request, name: str = StreamName) -> Response:
     settings: Settings = request.app.state.settings
     metrics: GatewayMetrics = request.app.state.metrics
-    stream = fmt.check_stream_name(name)
     body = await read_body(request, settings.gateway_max_body_bytes, KinesisError)
-    entry = fmt.put_record_entry(stream, body, settings.gateway_max_record_bytes)
+    entry = fmt.put_record_entry(name, body, settings.gateway_max_record_bytes)
     try:
-        put = await _calls(request).call("put_record", StreamName=stream, **entry)
+        put = await _calls(request).call("put_record", StreamName=name, **entry)
     except KinesisError as exc:
         metrics.record("kinesis", "failed")
         metrics.error("kinesis", exc.type)
@@ -213,11 +209,10 @@ async def put_record(request: Request, name: str = StreamName) -> Response:
 async def put_records(request: Request, name: str = StreamName) -> Response:
     settings: Settings = request.app.state.settings
     metrics: GatewayMetrics = request.app.state.metrics
-    stream = fmt.check_stream_name(name)
     body = await read_body(request, settings.gateway_max_body_bytes, KinesisError)
-    entries = fmt.put_records_entries(stream, body, settings.gateway_max_record_bytes)
+    entries = fmt.put_records_entries(name, body, settings.gateway_max_record_bytes)
     try:
-        put = await _calls(request).call("put_records", StreamName=stream, Records=entries)
+        put = await _calls(request).call("put_records", StreamName=name, Records=entries)
     except KinesisError as exc:
         metrics.record("kinesis", "failed", len(entries))
         metrics.error("kinesis", exc.type, len(entries))

@@ -12,6 +12,8 @@ from ingestion.gateway.rest_proxy_format import BINARY_V2, JSON_V2, PLAIN_JSON
 
 KAFKA_V2 = "application/vnd.kafka.v2+json"
 JSON = "application/json"
+TOPIC_PATTERN = r"^[a-zA-Z0-9._\-]{1,249}$"
+STREAM_NAME_PATTERN = r"^[a-zA-Z0-9_.\-]{1,128}$"
 
 _JSON_RECORD = {
     "type": "object",
@@ -90,6 +92,7 @@ def _kafka_error(description: str) -> dict[str, Any]:
 _COMMON_KAFKA_ERRORS = {
     403: _kafka_error("missing or wrong x-api-key (when the gateway has a key)"),
     404: _kafka_error("40401 topic not found; 40402 partition not found"),
+    422: _kafka_error("not a topic name or partition number"),
     503: _kafka_error("50302 Kafka not reachable"),
 }
 PRODUCE_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -99,7 +102,7 @@ PRODUCE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **_COMMON_KAFKA_ERRORS,
     413: _kafka_error("request body or a record over the size limit"),
     415: _kafka_error("unsupported Content-Type"),
-    422: _kafka_error("missing or empty records; 42203 bad base64"),
+    422: _kafka_error("missing or empty records; 42203 bad base64; a bad topic or partition"),
     429: _kafka_error("42901 producer queue full: retry later"),
     500: _kafka("no record acknowledged, non-retriable Kafka error (50002)", _PRODUCE_ANSWER),
     504: _kafka("no record acknowledged within the delivery timeout (50003)", _PRODUCE_ANSWER),
@@ -126,7 +129,6 @@ TOPIC_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 # Kinesis (API Gateway proxy)
-STREAM_NAME_PATTERN = r"^[a-zA-Z0-9_.\-]{1,128}$"
 _KINESIS_ERROR = {
     "type": "object",
     "required": ["__type", "message"],
@@ -247,4 +249,16 @@ STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     **_COMMON_KINESIS_ERRORS,
     409: _kinesis_error("ResourceInUseException: the stream exists or is busy"),
     429: _kinesis_error("LimitExceededException: retry later"),
+}
+
+# operations
+HEALTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _json("the Kafka producer and Kinesis client exist", {"type": "object"}),
+    503: _json("starting or stopping", {"type": "object"}),
+}
+METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Prometheus text format 0.0.4",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    }
 }

@@ -17,7 +17,7 @@ from ingestion.gateway.metrics import GatewayMetrics
 from ingestion.gateway.rest_proxy_format import embedded_format, parse_records, produce_answer
 
 router = APIRouter(tags=["Kafka REST Proxy v2"])
-TopicName = Path(description="Kafka topic name")
+TopicName = Path(description="Kafka topic name", pattern=openapi.TOPIC_PATTERN)
 
 
 @router.post(
