@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--log-level", default="info", choices=("debug", "info", "warning", "error"),
-        help="lowest level logged; access lines are info (default info)",
+        help="lowest level logged (default info): failed requests are logged at info, "
+        "every request at debug",
     )  # fmt: skip
     parser.set_defaults(func=run)
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from confluent_kafka.admin import AdminClient
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -21,7 +20,6 @@ from ingestion.gateway.errors import (
     json_response,
     kinesis_error_handler,
     rest_proxy_error_handler,
-    rest_proxy_response,
 )
 from ingestion.gateway.kafka_sink import KafkaSink, librdkafka_log, parse_extra_config
 from ingestion.gateway.logs import gateway_logger
@@ -81,7 +79,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(RestProxyError, rest_proxy_error_handler)
     app.add_exception_handler(KinesisError, kinesis_error_handler)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(GatewayMiddleware, metrics=metrics, api_key=settings.gateway_api_key)
     _add_operations(app, settings)
     app.openapi = _openapi(app, bool(settings.gateway_api_key))  # type: ignore[method-assign]
@@ -131,17 +128,6 @@ async def _http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     body = {"error_code": exc.status_code, "message": f"HTTP {exc.status_code} {exc.detail}"}
     return json_response(body, exc.status_code)
-
-
-async def _validation_error(request: Request, exc: Exception) -> Response:
-    """A path parameter of the wrong type (the partition number), in the API's own shape."""
-    assert isinstance(exc, RequestValidationError)
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
-    )
-    if request.url.path.startswith("/streams"):
-        return json_response({"__type": "ValidationException", "message": problems}, 400)
-    return rest_proxy_response(422, 422, problems)
 
 
 def _openapi(app: FastAPI, api_key: bool) -> Callable[[], dict[str, Any]]:

@@ -13,9 +13,8 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 
@@ -57,8 +56,7 @@ AUTHORIZATION_CODES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(NamedTuple):
     """The end of one record: acknowledged at partition/offset, or failed."""
 
     partition: int | None = None
@@ -123,6 +121,10 @@ class PendingBatch:
             done = self.reported == self.enqueued
         if done:
             self._resolve()
+
+    def expire(self, topic: str) -> None:
+        log.error("delivery reports overdue", extra={"topic": topic})
+        self._resolve()
 
     def _resolve(self) -> None:
         if not self.future.done():
@@ -193,11 +195,12 @@ class KafkaSink:
             else:
                 enqueued += 1
         batch.seal(enqueued)
+        # the reports come by the delivery timeout; this timer only guards against a bug
+        overdue = batch.loop.call_later(self.delivery_timeout + 5, batch.expire, topic)
         try:
-            # the reports come by the delivery timeout; the margin only guards against a bug
-            await asyncio.wait_for(asyncio.shield(batch.future), self.delivery_timeout + 5)
-        except TimeoutError:
-            log.error("delivery reports overdue", extra={"topic": topic})
+            await batch.future
+        finally:
+            overdue.cancel()
         late = Delivery(error_code=50003, error="no delivery report in time", in_doubt=True)
         return [result or late for result in batch.results]
 

@@ -7,16 +7,24 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
 from ingestion.gateway.errors import KinesisError
 from ingestion.gateway.jsontext import dumps
+from ingestion.gateway.openapi import STREAM_NAME_PATTERN
 
+STREAM_NAME = re.compile(STREAM_NAME_PATTERN)
 MAX_RECORDS = 500  # PutRecords limit
 MAX_KEY_CHARS = 256
 
 Entry = dict[str, Any]  # {"Data": bytes, "PartitionKey": str}: boto3 PutRecord(s) arguments
+
+
+def check_stream_name(name: str) -> None:
+    if not STREAM_NAME.match(name):
+        raise _invalid(f"{name!r} is not a stream name: {STREAM_NAME.pattern}")
 
 
 def parse_object(body: bytes, *, required: bool = True) -> dict[str, Any]:

@@ -30,9 +30,10 @@ from ingestion.config import Settings
 from ingestion.gateway import kinesis_format as fmt
 from ingestion.gateway import openapi
 from ingestion.gateway.errors import KinesisError, json_response, read_body
+from ingestion.gateway.lean_route import LeanRoute
 from ingestion.gateway.metrics import GatewayMetrics
 
-router = APIRouter(tags=["Kinesis (API Gateway proxy)"])
+router = APIRouter(tags=["Kinesis (API Gateway proxy)"], route_class=LeanRoute)
 StreamName = Path(description="stream name", pattern=openapi.STREAM_NAME_PATTERN)
 
 STATUS_OF_CODE = {
@@ -147,6 +148,7 @@ async def list_streams(request: Request) -> Response:
     response_class=Response,
 )
 async def describe_stream(request: Request, name: str = StreamName) -> Response:
+    fmt.check_stream_name(name)
     described = await _calls(request).call("describe_stream", StreamName=name)
     return json_response(fmt.answer(described))
 
@@ -159,6 +161,7 @@ async def describe_stream(request: Request, name: str = StreamName) -> Response:
     response_class=Response,
 )
 async def create_stream(request: Request, name: str = StreamName) -> Response:
+    fmt.check_stream_name(name)
     settings: Settings = request.app.state.settings
     body = await read_body(request, settings.gateway_max_body_bytes, KinesisError)
     shards = fmt.shard_count(body, settings.kinesis_shards)
@@ -173,6 +176,7 @@ async def create_stream(request: Request, name: str = StreamName) -> Response:
     response_class=Response,
 )
 async def delete_stream(request: Request, name: str = StreamName) -> Response:
+    fmt.check_stream_name(name)
     deleted = await _calls(request).call("delete_stream", StreamName=name)
     return json_response(fmt.answer(deleted))
 
@@ -185,6 +189,7 @@ async def delete_stream(request: Request, name: str = StreamName) -> Response:
     response_class=Response,
 )
 async def put_record(request: Request, name: str = StreamName) -> Response:
+    fmt.check_stream_name(name)
     settings: Settings = request.app.state.settings
     metrics: GatewayMetrics = request.app.state.metrics
     body = await read_body(request, settings.gateway_max_body_bytes, KinesisError)
@@ -207,6 +212,7 @@ async def put_record(request: Request, name: str = StreamName) -> Response:
     response_class=Response,
 )
 async def put_records(request: Request, name: str = StreamName) -> Response:
+    fmt.check_stream_name(name)
     settings: Settings = request.app.state.settings
     metrics: GatewayMetrics = request.app.state.metrics
     body = await read_body(request, settings.gateway_max_body_bytes, KinesisError)

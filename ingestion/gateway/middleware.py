@@ -3,13 +3,14 @@
 - An API Gateway stage segment before ``/topics`` or ``/streams`` is dropped, so both
   ``/topics/t`` and ``/prod/topics/t`` work.
 - With an API key configured, every route but the open ones needs ``x-api-key``: 403 else.
-- Each answer is counted by method, route template and status, timed into the latency
-  histogram, and logged as one JSON line.
+- Each answer is counted by method, route template and status and timed into the latency
+  histogram; failed answers are logged as JSON lines (all answers at debug level).
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from typing import Any
 
@@ -89,8 +90,13 @@ def _route(scope: dict[str, Any]) -> str:
 
 
 def _log_access(scope: Scope, route: str, status: int, seconds: float, size: int) -> None:
+    """Every answer at debug level; failed ones (4xx, 5xx) at info, so they always show."""
+    level = logging.INFO if status >= 400 else logging.DEBUG
+    if not access_log.isEnabledFor(level):
+        return
     client = scope.get("client")
-    access_log.info(
+    access_log.log(
+        level,
         "request",
         extra={
             "method": scope["method"],

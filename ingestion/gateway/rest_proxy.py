@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from confluent_kafka import KafkaException
@@ -13,10 +14,12 @@ from starlette.responses import Response
 from ingestion.gateway import openapi
 from ingestion.gateway.errors import KAFKA_V2, RestProxyError, json_response, read_body
 from ingestion.gateway.kafka_sink import KafkaSink, QueueFull
+from ingestion.gateway.lean_route import LeanRoute
 from ingestion.gateway.metrics import GatewayMetrics
 from ingestion.gateway.rest_proxy_format import embedded_format, parse_records, produce_answer
 
-router = APIRouter(tags=["Kafka REST Proxy v2"])
+router = APIRouter(tags=["Kafka REST Proxy v2"], route_class=LeanRoute)
+TOPIC = re.compile(openapi.TOPIC_PATTERN)
 TopicName = Path(description="Kafka topic name", pattern=openapi.TOPIC_PATTERN)
 
 
@@ -41,13 +44,16 @@ async def produce_to_topic(request: Request, topic: str = TopicName) -> Response
 async def produce_to_partition(
     request: Request,
     topic: str = TopicName,
-    partition: int = Path(ge=0, le=2**31 - 1, description="partition number"),
+    partition: str = Path(pattern=r"^[0-9]{1,10}$", description="partition number"),
 ) -> Response:
-    return await _produce(request, topic, partition)
+    if not partition.isdigit() or len(partition) > 10:
+        raise RestProxyError(422, 422, f"partition must be a whole number, got {partition!r}")
+    return await _produce(request, topic, int(partition))
 
 
 async def _produce(request: Request, topic: str, partition: int | None) -> Response:
     state = request.app.state
+    _check_name(topic)
     sink: KafkaSink = state.kafka
     metrics: GatewayMetrics = state.metrics
     fmt = embedded_format(request.headers.get("content-type"))
@@ -72,6 +78,11 @@ async def _produce(request: Request, topic: str, partition: int | None) -> Respo
             metrics.error("kafka", str(delivery.error_code))
     status, answer = produce_answer(deliveries)
     return json_response(answer, status, KAFKA_V2)
+
+
+def _check_name(topic: str) -> None:
+    if not TOPIC.match(topic):
+        raise RestProxyError(422, 422, f"{topic!r} is not a topic name: {openapi.TOPIC_PATTERN}")
 
 
 async def _partitions(sink: KafkaSink, topic: str) -> int:
@@ -109,6 +120,7 @@ async def list_topics(request: Request) -> Response:
 async def describe_topic(request: Request, topic: str = TopicName) -> Response:
     sink: KafkaSink = request.app.state.kafka
     admin: AdminClient = request.app.state.kafka_admin
+    _check_name(topic)
     await _partitions(sink, topic)
     try:
         description = await asyncio.to_thread(_describe, sink, admin, topic)

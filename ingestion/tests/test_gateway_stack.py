@@ -29,7 +29,7 @@ def stack_gateway(stack, settings: Settings) -> str:
     return settings.gateway
 
 
-def test_the_stack_gateway_produces_and_logs_json_lines(stack_gateway, stack, settings):
+def test_the_stack_gateway_produces_and_logs_failures_as_json_lines(stack_gateway, stack, settings):
     health = requests.get(f"{stack_gateway}/healthz", timeout=10)
     assert health.status_code == 200 and health.json()["status"] == "ok"
     answer = requests.post(
@@ -39,6 +39,8 @@ def test_the_stack_gateway_produces_and_logs_json_lines(stack_gateway, stack, se
     )  # fmt: skip
     assert answer.status_code == 200, answer.text
     assert answer.json()["offsets"][0]["offset"] >= 0
+    missing = requests.get(f"{stack_gateway}/topics/no.such.topic", timeout=10)
+    assert missing.status_code == 404
     log_file = stack.tracked("gateway").log_file
     text = log_file.read_text().splitlines()
     lines = [
@@ -46,7 +48,7 @@ def test_the_stack_gateway_produces_and_logs_json_lines(stack_gateway, stack, se
     ]  # the stack adds "--- start"
     assert any(line["msg"] == "gateway ready" for line in lines)
     assert any(
-        line["msg"] == "request" and line["route"] == "/topics/{topic}" and line["status"] == 200
+        line["msg"] == "request" and line["route"] == "/topics/{topic}" and line["status"] == 404
         for line in lines
     )
 
@@ -82,7 +84,7 @@ def test_fuzzed_requests_never_get_a_server_error(stack_gateway):
 
             @given(case=operation.as_strategy(generation_mode=mode))
             @hypothesis_settings(
-                max_examples=15,
+                max_examples=10,
                 deadline=None,
                 derandomize=True,
                 database=None,

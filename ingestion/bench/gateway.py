@@ -1,0 +1,342 @@
+"""``pinpipe bench gateway``: the gateway's throughput and latency beside a direct producer.
+
+By default starts its own broker and gateway (``pinpipe stack`` code) in a temporary state
+dir on free ports and stops them afterwards; ``--running`` uses the stack of the current
+settings instead. Works on its own topic (``bench<time>.gateway``). Measured in one run:
+
+- batched: records/s through ``POST /topics/{t}`` in requests of ``--batch`` records, over
+  ``--connections`` keep-alive connections, each answer checked for an offset per record;
+- direct: the same record values produced in this process with confluent-kafka, with the
+  gateway's producer settings (acks=all, idempotence, linger), until every one is acknowledged;
+- single: one-record requests/s, closed loop over ``--connections`` connections;
+- latency: one-record requests sent open-loop at ``--rate`` per second; a latency runs from
+  the time the request was due (not sent), so a backlog counts against the gateway.
+
+The load generator is a minimal asyncio HTTP/1.1 client (uvloop) to spend little CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import tempfile
+import time
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ingestion.config import Settings
+
+ROW = {
+    "index": 0, "unique_id": "0f9c1f5e-5a3b-4a57-8f55-3c8c3d0a8d1e",
+    "title": "25 Easy DIY Crafts for the Whole Family", "description": "No description available",
+    "poster_name": "Crafty Corner", "follower_count": "26k", "tag_list": "diy,craft,kids,home",
+    "is_image_or_video": "image", "image_src": "https://i.pinimg.com/originals/ab/cd/ef.jpg",
+    "downloaded": 1, "save_location": "Local save in /data/diy-and-crafts",
+    "category": "diy-and-crafts",
+}  # fmt: skip
+JSON_V2 = "application/vnd.kafka.json.v2+json"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "gateway",
+        help="gateway records/s (batched vs direct confluent-kafka), single req/s, p50/p99",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--records", type=int, default=200_000, help="records for batched/direct")
+    parser.add_argument("--batch", type=int, default=100, help="records per batched request")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--seconds", type=float, default=10, help="seconds of single and latency")
+    parser.add_argument("--rate", type=int, default=1000, help="open-loop requests/s (latency)")
+    parser.add_argument(
+        "--running", action="store_true",
+        help="use the running stack of the current settings (default: start one in a temp dir)",
+    )  # fmt: skip
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestion.commands.bench import emit
+
+    if min(args.records, args.batch, args.connections, args.rate) < 1 or args.seconds <= 0:
+        raise SystemExit("pinpipe bench gateway: counts, rate and seconds must be positive")
+    with bench_stack(settings, args.running) as local:
+        topic = create_topic(local)
+        values = [
+            json.dumps({**ROW, "index": i}, separators=(",", ":")) for i in range(args.records)
+        ]
+        url = local.gateway
+        result: dict[str, Any] = {
+            "setup": {
+                "stack": "running" if args.running else "temporary (started by the bench)",
+                "topic_partitions": local.kafka_partitions,
+                "record_bytes": len(values[0]),
+                "connections": args.connections,
+                "gateway_workers": 1,
+                "delivery_timeout_ms": local.gateway_delivery_timeout_ms,
+            },
+            "note": "load generator, gateway and broker share this machine's cores",
+        }
+        batched = asyncio_run(batched_load(url, topic, values, args.batch, args.connections))
+        direct = direct_produce(local, topic, values)
+        single = asyncio_run(single_load(url, topic, args.seconds, args.connections))
+        latency = asyncio_run(open_loop(url, topic, args.seconds, args.rate))
+    result["batched"] = batched
+    result["direct"] = direct
+    result["batched_vs_direct"] = round(batched["records_per_s"] / direct["records_per_s"], 3)
+    result["single"] = single
+    result["latency"] = latency
+    emit("gateway", result)
+    return 0
+
+
+@contextmanager
+def bench_stack(settings: Settings, running: bool):
+    """The current stack, or a fresh broker + gateway in a temporary state dir."""
+    from ingestion.stack import Stack
+
+    if running:
+        Stack(settings).up(["kafka", "gateway"])
+        yield settings
+        return
+    with tempfile.TemporaryDirectory(prefix="pinpipe-bench-gateway-") as tmp:
+        local = replace(
+            settings, state_dir=Path(tmp), kafka_port=free_port(),
+            kafka_controller_port=free_port(), kinesis_port=free_port(),
+            gateway_port=free_port(), gateway_url="", kafka_bootstrap="",
+        )  # fmt: skip
+        stack = Stack(local)
+        try:
+            stack.up(["kafka", "gateway"])
+            yield local
+        finally:
+            stack.down()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def create_topic(settings: Settings) -> str:
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    topic = f"bench{int(time.time())}.gateway"
+    admin = AdminClient({"bootstrap.servers": settings.bootstrap_servers})
+    new = NewTopic(topic, num_partitions=settings.kafka_partitions, replication_factor=1)
+    admin.create_topics([new])[topic].result(30)
+    deadline = time.monotonic() + 30  # the gateway learns of new topics from broker metadata
+    while topic not in admin.list_topics(timeout=10).topics and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return topic
+
+
+def compact(row: dict[str, Any]) -> str:
+    return json.dumps(row, separators=(",", ":"))
+
+
+def asyncio_run(coroutine: Any) -> Any:
+    import uvloop
+
+    return uvloop.run(coroutine)
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection: POST a body, read status and body."""
+
+    def __init__(self, url: str) -> None:
+        host_port = url.split("://", 1)[1].rstrip("/")
+        self.host, port = host_port.rsplit(":", 1)
+        self.port = int(port)
+        self.reader: asyncio.StreamReader
+        self.writer: asyncio.StreamWriter
+
+    async def open(self) -> Connection:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        return self
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: {JSON_V2}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        self.writer.write(head + body)
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                length = int(value)
+        return int(status_line.split()[1]), await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def connections(url: str, count: int) -> list[Connection]:
+    return [await Connection(url).open() for _ in range(count)]
+
+
+def acknowledged(status: int, body: bytes) -> int:
+    if status != 200:
+        return 0
+    return sum(o["offset"] is not None for o in json.loads(body)["offsets"])
+
+
+async def batched_load(url: str, topic: str, values: list[str], batch: int, count: int) -> dict:
+    bodies = [
+        (
+            '{"records":[' + ",".join('{"value":' + v + "}" for v in values[i : i + batch]) + "]}"
+        ).encode()
+        for i in range(0, len(values), batch)
+    ]
+    pool = await connections(url, count)
+    path = f"/topics/{topic}"
+    await pool[0].post(path, bodies[0])  # warm-up: producer id, metadata
+    queue = list(reversed(bodies))
+    acks = 0
+    statuses: Counter[int] = Counter()
+
+    async def worker(connection: Connection) -> None:
+        nonlocal acks
+        while queue:
+            status, body = await connection.post(path, queue.pop())
+            statuses[status] += 1
+            acks += acknowledged(status, body)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in pool))
+    elapsed = time.perf_counter() - started
+    for connection in pool:
+        connection.close()
+    return {
+        "records": len(values),
+        "records_per_request": batch,
+        "seconds": round(elapsed, 3),
+        "records_per_s": round(len(values) / elapsed),
+        "acknowledged": acks,
+        "statuses": dict(statuses),
+    }
+
+
+def direct_produce(settings: Settings, topic: str, values: list[str]) -> dict:
+    from confluent_kafka import Producer
+
+    from ingestion.gateway.kafka_sink import producer_config
+
+    producer = Producer(producer_config(settings))
+    producer.produce(topic, b"warm-up")
+    producer.flush(30)
+    acks = 0
+    errors = 0
+
+    def delivered(err: Any, _msg: Any) -> None:
+        nonlocal acks, errors
+        if err is None:
+            acks += 1
+        else:
+            errors += 1
+
+    payloads = [value.encode() for value in values]
+    started = time.perf_counter()
+    for payload in payloads:
+        while True:
+            try:
+                producer.produce(topic, payload, on_delivery=delivered)
+                break
+            except BufferError:
+                producer.poll(0.01)
+    producer.flush(120)
+    elapsed = time.perf_counter() - started
+    return {
+        "records": len(values),
+        "seconds": round(elapsed, 3),
+        "records_per_s": round(len(values) / elapsed),
+        "acknowledged": acks,
+        "errors": errors,
+    }
+
+
+def one_record(i: int) -> bytes:
+    return ('{"records":[{"value":' + compact({**ROW, "index": i}) + "}]}").encode()
+
+
+async def single_load(url: str, topic: str, seconds: float, count: int) -> dict:
+    pool = await connections(url, count)
+    path = f"/topics/{topic}"
+    body = one_record(0)
+    statuses: Counter[int] = Counter()
+    acks = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(connection: Connection) -> None:
+        nonlocal acks
+        while time.perf_counter() < deadline:
+            status, answer = await connection.post(path, body)
+            statuses[status] += 1
+            acks += acknowledged(status, answer)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in pool))
+    elapsed = time.perf_counter() - started
+    for connection in pool:
+        connection.close()
+    requests = sum(statuses.values())
+    return {
+        "seconds": round(elapsed, 3),
+        "requests": requests,
+        "requests_per_s": round(requests / elapsed),
+        "acknowledged": acks,
+        "statuses": dict(statuses),
+    }
+
+
+async def open_loop(url: str, topic: str, seconds: float, rate: int) -> dict:
+    """Requests due every 1/rate s, each on a free connection (more opened when none is)."""
+    path = f"/topics/{topic}"
+    body = one_record(1)
+    idle = await connections(url, 32)
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    total = int(seconds * rate)
+    start = time.perf_counter() + 0.1
+
+    async def send(due: float) -> None:
+        connection = idle.pop() if idle else await Connection(url).open()
+        status, _ = await connection.post(path, body)
+        latencies.append(time.perf_counter() - due)
+        statuses[status] += 1
+        idle.append(connection)
+
+    tasks = []
+    for i in range(total):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send(due)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    for connection in idle:
+        connection.close()
+    ordered = sorted(latencies)
+
+    def quantile(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+    return {
+        "target_requests_per_s": rate,
+        "achieved_requests_per_s": round(total / elapsed),
+        "requests": total,
+        "p50_ms": quantile(0.50),
+        "p99_ms": quantile(0.99),
+        "max_ms": round(ordered[-1] * 1000, 2),
+        "statuses": dict(statuses),
+    }
