@@ -27,6 +27,7 @@ from ingestion.gateway.metrics import CONTENT_TYPE, GatewayMetrics
 from ingestion.gateway.middleware import GatewayMiddleware
 
 KINESIS_THREADS = 32
+API = ("/topics", "/streams")
 log = gateway_logger()
 
 
@@ -70,12 +71,15 @@ def create_app(settings: Settings) -> FastAPI:
         version="1",
         lifespan=lifespan,
         redirect_slashes=False,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.ready = False
     app.include_router(rest_proxy.router)
     app.include_router(kinesis_proxy.router)
+    # the API first: the router tries routes in order, and docs routes are rarely asked for
+    app.router.routes.sort(key=lambda route: not getattr(route, "path", "").startswith(API))
     app.add_exception_handler(RestProxyError, rest_proxy_error_handler)
     app.add_exception_handler(KinesisError, kinesis_error_handler)
     app.add_exception_handler(HTTPException, _http_error)
@@ -142,7 +146,7 @@ def _openapi(app: FastAPI, api_key: bool) -> Callable[[], dict[str, Any]]:
                 for operation in operations.values():
                     if "HTTPValidationError" in str(operation["responses"].get("422", "")):
                         del operation["responses"]["422"]
-                    if api_key and path.startswith(("/topics", "/streams")):
+                    if api_key and path.startswith(API):
                         operation["security"] = [{"apiKey": []}]
             components = schema.setdefault("components", {})
             for name in ("HTTPValidationError", "ValidationError"):

@@ -6,13 +6,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from typing import Any
 
 from ingestion.gateway.errors import KinesisError
-from ingestion.gateway.jsontext import dumps
+from ingestion.gateway.jsontext import dumps, loads
 from ingestion.gateway.openapi import STREAM_NAME_PATTERN
 
 STREAM_NAME = re.compile(STREAM_NAME_PATTERN)
@@ -32,16 +31,12 @@ def parse_object(body: bytes, *, required: bool = True) -> dict[str, Any]:
     if not body.strip() and not required:
         return {}
     try:
-        document = json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+        document = loads(body)
+    except ValueError as exc:
         raise KinesisError(400, "SerializationException", f"body is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise KinesisError(400, "SerializationException", "body must be a JSON object")
     return document
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def put_record_entry(stream: str, body: bytes, max_record_bytes: int) -> Entry:
