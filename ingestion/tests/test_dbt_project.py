@@ -1,11 +1,13 @@
-"""Checks of the dbt project that need no Spark: the Databricks target parses offline,
-the lineage runs bronze -> staging -> lambda merge -> marts, and the SQL lints clean."""
+"""Checks of the dbt project that need no Spark: the Databricks target parses, compiles and
+generates its docs offline, the lineage runs bronze -> staging -> lambda merge -> marts, and
+the SQL lints clean."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -22,22 +24,34 @@ OFFLINE_DATABRICKS = {
 }
 
 
+OFFLINE_SELECTION = [
+    "--exclude", "config.materialized:incremental", "resource_type:unit_test",
+]  # fmt: skip
+"""What compiles without a warehouse: incremental models ask the warehouse whether their
+table exists (is_incremental()) and unit tests ask for their inputs' columns, so those two
+are parsed only; everything else (views, tables, seeds, snapshot, data tests) compiles."""
+
+
 @pytest.fixture(scope="module")
-def databricks_manifest(
+def databricks_target(
     dbt_env: Settings, tmp_path_factory: pytest.TempPathFactory, monkeypatch_module
-) -> dict:
-    """`dbt parse --target databricks` with dummy credentials: no connection is opened.
-    (`dbt compile` would connect to resolve is_incremental(), so parse only.)"""
+) -> Path:
+    """`dbt docs generate --target databricks` with dummy credentials and no connection:
+    parses the whole project, compiles OFFLINE_SELECTION, writes the docs site."""
     for key, value in OFFLINE_DATABRICKS.items():
         monkeypatch_module.setenv(key, value)
     target = tmp_path_factory.mktemp("dbt-databricks-target")
-    run_dbt(
-        dbt_env,
-        ["parse", "--target-path", str(target)],
-        target="databricks",
-        log_path=target / "parse.log",
-    )
-    return json.loads((target / "manifest.json").read_text())
+    command = [
+        "docs", "generate", "--empty-catalog", "--no-populate-cache",
+        *OFFLINE_SELECTION, "--target-path", str(target),
+    ]  # fmt: skip
+    run_dbt(dbt_env, command, target="databricks", log_path=target / "docs-generate.log")
+    return target
+
+
+@pytest.fixture(scope="module")
+def databricks_manifest(databricks_target: Path) -> dict:
+    return json.loads((databricks_target / "manifest.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +59,20 @@ def monkeypatch_module():
     mp = pytest.MonkeyPatch()
     yield mp
     mp.undo()
+
+
+def test_databricks_target_compiles_offline(databricks_target: Path) -> None:
+    results = json.loads((databricks_target / "run_results.json").read_text())["results"]
+    kinds = Counter(result["unique_id"].split(".")[0] for result in results)
+    assert kinds["model"] >= 19 and kinds["test"] >= 100 and kinds["snapshot"] == 1, kinds
+    assert {result["status"] for result in results} == {"success"}
+    compiled = databricks_target / "compiled" / "pinpipe" / "models"
+    fct = (compiled / "marts" / "core" / "fct_pin_posts.sql").read_text()
+    assert "`main`.`pinpipe`.`int_pins_merged`" in fct  # Unity Catalog three-part names
+    assert "percentile(follower_count, 0.5)" in (
+        compiled / "marts" / "questions" / "median_followers_by_age_group.sql"
+    ).read_text()
+    assert (databricks_target / "index.html").stat().st_size > 0
 
 
 def test_databricks_target_parses_offline(databricks_manifest: dict) -> None:
@@ -111,7 +139,7 @@ def test_sql_lints_clean(dbt_env: Settings) -> None:
     result = subprocess.run(
         [
             str(Path(sys.executable).with_name("sqlfluff")),
-            "lint", "models", "macros", "tests", "analyses", "snapshots",
+            "lint", "--processes", "2", "models", "macros", "tests", "analyses", "snapshots",
         ],
         cwd=project,
         capture_output=True,
