@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import tempfile
 import time
@@ -51,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--records", type=int, default=200_000, help="records for batched/direct")
     parser.add_argument("--batch", type=int, default=100, help="records per batched request")
-    parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--connections", type=int, default=64, help="concurrent connections")
     parser.add_argument("--seconds", type=float, default=10, help="seconds of single and latency")
     parser.add_argument("--rate", type=int, default=1000, help="open-loop requests/s (latency)")
     parser.add_argument(
@@ -80,6 +81,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 "connections": args.connections,
                 "gateway_workers": 1,
                 "delivery_timeout_ms": local.gateway_delivery_timeout_ms,
+                "load_average_1m_at_start": round(os.getloadavg()[0], 2),
             },
             "note": "load generator, gateway and broker share this machine's cores",
         }
