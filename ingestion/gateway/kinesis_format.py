@@ -22,7 +22,7 @@ Entry = dict[str, Any]  # {"Data": bytes, "PartitionKey": str}: boto3 PutRecord(
 
 
 def check_stream_name(name: str) -> None:
-    if not STREAM_NAME.match(name):
+    if not STREAM_NAME.fullmatch(name):
         raise _invalid(f"{name!r} is not a stream name: {STREAM_NAME.pattern}")
 
 

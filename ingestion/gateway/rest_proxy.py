@@ -20,6 +20,7 @@ from ingestion.gateway.rest_proxy_format import embedded_format, parse_records, 
 
 router = APIRouter(tags=["Kafka REST Proxy v2"], route_class=LeanRoute)
 TOPIC = re.compile(openapi.TOPIC_PATTERN)
+PARTITION = re.compile(r"^[0-9]{1,10}$")
 TopicName = Path(description="Kafka topic name", pattern=openapi.TOPIC_PATTERN)
 
 
@@ -44,9 +45,9 @@ async def produce_to_topic(request: Request, topic: str = TopicName) -> Response
 async def produce_to_partition(
     request: Request,
     topic: str = TopicName,
-    partition: str = Path(pattern=r"^[0-9]{1,10}$", description="partition number"),
+    partition: str = Path(pattern=PARTITION.pattern, description="partition number"),
 ) -> Response:
-    if not partition.isdigit() or len(partition) > 10:
+    if not PARTITION.fullmatch(partition):
         raise RestProxyError(422, 422, f"partition must be a whole number, got {partition!r}")
     return await _produce(request, topic, int(partition))
 
@@ -81,7 +82,7 @@ async def _produce(request: Request, topic: str, partition: int | None) -> Respo
 
 
 def _check_name(topic: str) -> None:
-    if not TOPIC.match(topic):
+    if not TOPIC.fullmatch(topic):
         raise RestProxyError(422, 422, f"{topic!r} is not a topic name: {openapi.TOPIC_PATTERN}")
 
 

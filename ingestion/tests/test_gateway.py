@@ -168,6 +168,8 @@ def _rejections(topic: str, big: int) -> list[tuple[str, str, bytes, int, int]]:
         (f"/topics/{topic}", JSON_V2, b'{"records": [{"value": 1, "partition": "0"}]}', 400, 400),
         (f"/topics/{topic}", JSON_V2, b'{"records": [{"value": 1, "partition": 7}]}', 404, 40402),
         (f"/topics/{topic}/partitions/7", JSON_V2, one, 404, 40402),
+        (f"/topics/{topic}/partitions/²", JSON_V2, one, 422, 422),
+        ("/topics/not*a*topic", JSON_V2, one, 422, 422),
         ("/topics/no.such.topic", JSON_V2, one, 404, 40401),
         (f"/topics/{topic}", BINARY_V2, b'{"records": [{"value": "not base64!"}]}', 422, 42203),
         (f"/topics/{topic}", JSON_V2, b'{"records": [{"value": "' + b"x" * big + b'"}]}', 413, 413),
