@@ -9,6 +9,7 @@ import sys
 import pytest
 import requests
 import schemathesis
+from confluent_kafka import Consumer, TopicPartition
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
@@ -21,6 +22,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from ingestion.config import Settings
+from ingestion.emulator.runner import Emulator
+from ingestion.landing.kinesis_reader import kinesis_client
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +54,43 @@ def test_the_stack_gateway_produces_and_logs_failures_as_json_lines(stack_gatewa
         line["msg"] == "request" and line["route"] == "/topics/{topic}" and line["status"] == 404
         for line in lines
     )
+
+
+KEY_COLUMN = {"pin": "index", "geo": "ind", "user": "ind"}
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_the_emulator_lands_every_record_through_the_gateway(
+    stack_gateway, settings, replica_url, tmp_path, batch_size
+):
+    """PutRecord / single-record POSTs (batch size 1) and PutRecords / 3-record POSTs."""
+    acks = tmp_path / "acks.jsonl"
+    summary = Emulator(
+        settings, source_url=replica_url, mode="both", count=4, rate=0, batch_size=batch_size,
+        url=stack_gateway, ack_log=acks, progress=False,
+    ).run()  # fmt: skip
+    assert (summary.records_sent, summary.acknowledged) == (24, 24), summary.errors
+    lines = [json.loads(line) for line in acks.read_text().splitlines()]
+    kafka_line = next(line for line in lines if line["layer"] == "batch")
+    stream_line = next(line for line in lines if line["layer"] == "stream")
+
+    consumer = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": "gw-e2e"})
+    partition = TopicPartition(kafka_line["topic"], kafka_line["partition"], kafka_line["offset"])
+    consumer.assign([partition])
+    msg = consumer.poll(30)
+    consumer.close()
+    assert msg is not None and msg.error() is None and msg.offset() == kafka_line["offset"]
+    assert json.loads(msg.value())[KEY_COLUMN[kafka_line["entity"]]] == kafka_line["ind"]
+
+    kinesis = kinesis_client(settings.kinesis_url, settings.aws_region, local=True)
+    iterator = kinesis.get_shard_iterator(
+        StreamName=stream_line["stream"], ShardId=stream_line["shard_id"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=stream_line["sequence_number"],
+    )["ShardIterator"]  # fmt: skip
+    [record, *_] = kinesis.get_records(ShardIterator=iterator, Limit=1)["Records"]
+    assert record["SequenceNumber"] == stream_line["sequence_number"]
+    assert json.loads(record["Data"])[KEY_COLUMN[stream_line["entity"]]] == stream_line["ind"]
 
 
 def test_the_command_has_help():
