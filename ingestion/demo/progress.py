@@ -87,10 +87,9 @@ class Progress:
             self.print(f"{INDENT}{line}")
 
     @contextmanager
-    def step(self, name: str, detail: str = "") -> Iterator[Step]:
+    def step(self, name: str) -> Iterator[Step]:
         number, total = list(self.titles).index(name) + 1, len(self.titles)
-        title = self.titles[name] + (f" {detail}" if detail else "")
-        self.print(f"[{number}/{total}] {title}")
+        self.print(f"[{number}/{total}] {self.titles[name]}")
         began = self.clock()
         path = self.log_path(name)
         with open(path, "w", encoding="utf-8") as log:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import random
 import re
+import socket
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -23,13 +25,16 @@ import yaml
 
 from ingestion.cli import build_parser
 from ingestion.config import ENTITIES, Settings
-from ingestion.tests.conftest import PROJECT_DIR, free_port
+from ingestion.tests.conftest import PROJECT_DIR
 
 pytestmark = [pytest.mark.spark, pytest.mark.dbt]
 
 EVENTS = 300
 ROWS_SHOWN = 4
-STEP_NAMES = ("stack", "source", "emulate", "land", "dbt-build", "dbt-docs", "marts", "stop")
+STEP_NAMES = (
+    "stack", "source", "emulate", "land-kafka", "land-kinesis", "dbt-build", "dbt-docs", "marts",
+    "stop",
+)  # fmt: skip
 
 
 @dataclass
@@ -43,6 +48,19 @@ class DemoRun:
     target: Path
 
 
+def quiet_port() -> int:
+    """A free port below the kernel's ephemeral range (32768+), so no outgoing connection
+    takes it while the services start."""
+    while True:
+        port = random.randrange(20_000, 32_000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+
+
 @pytest.fixture(scope="module")
 def demo(settings: Settings, spark, tmp_path_factory: pytest.TempPathFactory):
     from ingestion.stack import Stack
@@ -53,10 +71,10 @@ def demo(settings: Settings, spark, tmp_path_factory: pytest.TempPathFactory):
         state_dir=state,
         lake_dir=state / "lake",
         checkpoint_dir=state / "checkpoints",
-        kafka_port=free_port(),
-        kafka_controller_port=free_port(),
-        kinesis_port=free_port(),
-        gateway_port=free_port(),
+        kafka_port=quiet_port(),
+        kafka_controller_port=quiet_port(),
+        kinesis_port=quiet_port(),
+        gateway_port=quiet_port(),
     )
     target = tmp_path_factory.mktemp("demo-target")
     mp = pytest.MonkeyPatch()
@@ -156,7 +174,9 @@ def test_demo_succeeds_with_numbered_timed_steps_and_logs(demo: DemoRun) -> None
         assert re.search(rf"^\[{n}/{len(STEP_NAMES)}\] ", demo.out, re.M), f"step {n} missing"
         log = demo.settings.state_dir / "logs" / "demo" / f"{name}.log"  # type: ignore[operator]
         assert log.is_file(), log
-    assert len(re.findall(r"^      done in \d+\.\d s \(elapsed \d+:\d\d\)", demo.out, re.M)) == 8
+    assert len(re.findall(r"^      done in \d+\.\d s \(elapsed \d+:\d\d\)", demo.out, re.M)) == len(
+        STEP_NAMES
+    )
     build_log = (demo.settings.state_dir / "logs" / "demo" / "dbt-build.log").read_text()  # type: ignore[operator]
     assert "Completed successfully" in build_log
     assert (demo.target / "index.html").is_file() and (demo.target / "catalog.json").is_file()
@@ -228,7 +248,7 @@ def test_a_failed_step_names_itself_and_its_log(settings: Settings, tmp_path: Pa
     assert code == 1
     log = tmp_path / "logs" / "demo" / "stack.log"
     assert (
-        f"step 1/8 (stack) failed: no Delta jars in {tmp_path / 'no-jars' / 'spark'}"
+        f"step 1/9 (stack) failed: no Delta jars in {tmp_path / 'no-jars' / 'spark'}"
         in err.getvalue()
     )
     assert f"log: {log}" in err.getvalue()
