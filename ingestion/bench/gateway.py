@@ -25,8 +25,9 @@ import socket
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +68,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     if min(args.records, args.batch, args.connections, args.rate) < 1 or args.seconds <= 0:
         raise SystemExit("pinpipe bench gateway: counts, rate and seconds must be positive")
-    with bench_stack(settings, args.running) as local:
+    with bench_stack(settings, args.running) as (local, gateway_pid):
         topic = create_topic(local)
-        values = [
-            json.dumps({**ROW, "index": i}, separators=(",", ":")) for i in range(args.records)
-        ]
+        values = [compact({**ROW, "index": i}) for i in range(args.records)]
         url = local.gateway
         result: dict[str, Any] = {
             "setup": {
@@ -83,12 +82,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 "delivery_timeout_ms": local.gateway_delivery_timeout_ms,
                 "load_average_1m_at_start": round(os.getloadavg()[0], 2),
             },
-            "note": "load generator, gateway and broker share this machine's cores",
+            "note": "load generator, gateway and broker share this machine's cores; cpu_share "
+            "and cpu_us_*: CPU of the gateway process (direct: of the producing process)",
         }
-        batched = asyncio_run(batched_load(url, topic, values, args.batch, args.connections))
-        direct = direct_produce(local, topic, values)
-        single = asyncio_run(single_load(url, topic, args.seconds, args.connections))
-        latency = asyncio_run(open_loop(url, topic, args.seconds, args.rate))
+        gateway = CpuMeter(gateway_pid)
+        batched = asyncio_run(
+            batched_load(gateway, url, topic, values, args.batch, args.connections)
+        )
+        direct = direct_produce(CpuMeter(os.getpid()), local, topic, values)
+        single = asyncio_run(single_load(gateway, url, topic, args.seconds, args.connections))
+        latency = asyncio_run(open_loop(gateway, url, topic, args.seconds, args.rate))
     result["batched"] = batched
     result["direct"] = direct
     result["batched_vs_direct"] = round(batched["records_per_s"] / direct["records_per_s"], 3)
@@ -100,12 +103,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 @contextmanager
 def bench_stack(settings: Settings, running: bool):
-    """The current stack, or a fresh broker + gateway in a temporary state dir."""
+    """(settings, gateway pid) of the current stack, or of a fresh broker + gateway in a
+    temporary state dir."""
     from ingestion.stack import Stack
 
     if running:
-        Stack(settings).up(["kafka", "gateway"])
-        yield settings
+        stack = Stack(settings)
+        stack.up(["kafka", "gateway"])
+        yield settings, stack.tracked("gateway").pid()
         return
     with tempfile.TemporaryDirectory(prefix="pinpipe-bench-gateway-") as tmp:
         local = replace(
@@ -116,9 +121,44 @@ def bench_stack(settings: Settings, running: bool):
         stack = Stack(local)
         try:
             stack.up(["kafka", "gateway"])
-            yield local
+            yield local, stack.tracked("gateway").pid()
         finally:
             stack.down()
+
+
+@dataclass
+class Span:
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    def figures(self, count: int, unit: str) -> dict[str, Any]:
+        """Rate per second, CPU share (cores used) and CPU per ``unit`` of the process."""
+        return {
+            "seconds": round(self.wall, 3),
+            f"{unit}s_per_s": round(count / self.wall),
+            "cpu_share": round(self.cpu / self.wall, 2),
+            f"cpu_us_per_{unit}": round(self.cpu / count * 1e6, 1),
+        }
+
+
+class CpuMeter:
+    """CPU seconds (user + system, all threads) a process spends in a timed span."""
+
+    def __init__(self, pid: int) -> None:
+        self.stat = Path(f"/proc/{pid}/stat")
+        self.ticks = os.sysconf("SC_CLK_TCK")
+
+    def seconds(self) -> float:
+        fields = self.stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.ticks
+
+    @contextmanager
+    def span(self) -> Iterator[Span]:
+        span = Span()
+        cpu, started = self.seconds(), time.perf_counter()
+        yield span
+        span.wall = time.perf_counter() - started
+        span.cpu = self.seconds() - cpu
 
 
 def free_port() -> int:
@@ -192,7 +232,9 @@ def acknowledged(status: int, body: bytes) -> int:
     return sum(o["offset"] is not None for o in json.loads(body)["offsets"])
 
 
-async def batched_load(url: str, topic: str, values: list[str], batch: int, count: int) -> dict:
+async def batched_load(
+    meter: CpuMeter, url: str, topic: str, values: list[str], batch: int, count: int
+) -> dict:
     bodies = [
         (
             '{"records":[' + ",".join('{"value":' + v + "}" for v in values[i : i + batch]) + "]}"
@@ -213,22 +255,20 @@ async def batched_load(url: str, topic: str, values: list[str], batch: int, coun
             statuses[status] += 1
             acks += acknowledged(status, body)
 
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(c) for c in pool))
-    elapsed = time.perf_counter() - started
+    with meter.span() as span:
+        await asyncio.gather(*(worker(c) for c in pool))
     for connection in pool:
         connection.close()
     return {
         "records": len(values),
         "records_per_request": batch,
-        "seconds": round(elapsed, 3),
-        "records_per_s": round(len(values) / elapsed),
+        **span.figures(len(values), "record"),
         "acknowledged": acks,
         "statuses": dict(statuses),
     }
 
 
-def direct_produce(settings: Settings, topic: str, values: list[str]) -> dict:
+def direct_produce(meter: CpuMeter, settings: Settings, topic: str, values: list[str]) -> dict:
     from confluent_kafka import Producer
 
     from ingestion.gateway.kafka_sink import producer_config
@@ -247,20 +287,18 @@ def direct_produce(settings: Settings, topic: str, values: list[str]) -> dict:
             errors += 1
 
     payloads = [value.encode() for value in values]
-    started = time.perf_counter()
-    for payload in payloads:
-        while True:
-            try:
-                producer.produce(topic, payload, on_delivery=delivered)
-                break
-            except BufferError:
-                producer.poll(0.01)
-    producer.flush(120)
-    elapsed = time.perf_counter() - started
+    with meter.span() as span:
+        for payload in payloads:
+            while True:
+                try:
+                    producer.produce(topic, payload, on_delivery=delivered)
+                    break
+                except BufferError:
+                    producer.poll(0.01)
+        producer.flush(120)
     return {
         "records": len(values),
-        "seconds": round(elapsed, 3),
-        "records_per_s": round(len(values) / elapsed),
+        **span.figures(len(values), "record"),
         "acknowledged": acks,
         "errors": errors,
     }
@@ -270,7 +308,7 @@ def one_record(i: int) -> bytes:
     return ('{"records":[{"value":' + compact({**ROW, "index": i}) + "}]}").encode()
 
 
-async def single_load(url: str, topic: str, seconds: float, count: int) -> dict:
+async def single_load(meter: CpuMeter, url: str, topic: str, seconds: float, count: int) -> dict:
     pool = await connections(url, count)
     path = f"/topics/{topic}"
     body = one_record(0)
@@ -285,30 +323,29 @@ async def single_load(url: str, topic: str, seconds: float, count: int) -> dict:
             statuses[status] += 1
             acks += acknowledged(status, answer)
 
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(c) for c in pool))
-    elapsed = time.perf_counter() - started
+    with meter.span() as span:
+        await asyncio.gather(*(worker(c) for c in pool))
     for connection in pool:
         connection.close()
     requests = sum(statuses.values())
     return {
-        "seconds": round(elapsed, 3),
         "requests": requests,
-        "requests_per_s": round(requests / elapsed),
+        **span.figures(requests, "request"),
         "acknowledged": acks,
         "statuses": dict(statuses),
     }
 
 
-async def open_loop(url: str, topic: str, seconds: float, rate: int) -> dict:
-    """Requests due every 1/rate s, each on a free connection (more opened when none is)."""
+async def open_loop(meter: CpuMeter, url: str, topic: str, seconds: float, rate: int) -> dict:
+    """Requests due every 1/rate s, each on a free connection (more opened when none is);
+    ``requests_per_s`` counts until the last answer."""
     path = f"/topics/{topic}"
     body = one_record(1)
     idle = await connections(url, 32)
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     total = int(seconds * rate)
-    start = time.perf_counter() + 0.1
+    start = time.perf_counter() + 0.01
 
     async def send(due: float) -> None:
         connection = idle.pop() if idle else await Connection(url).open()
@@ -318,14 +355,14 @@ async def open_loop(url: str, topic: str, seconds: float, rate: int) -> dict:
         idle.append(connection)
 
     tasks = []
-    for i in range(total):
-        due = start + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(send(due)))
-    await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - start
+    with meter.span() as span:
+        for i in range(total):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(send(due)))
+        await asyncio.gather(*tasks)
     for connection in idle:
         connection.close()
     ordered = sorted(latencies)
@@ -335,8 +372,8 @@ async def open_loop(url: str, topic: str, seconds: float, rate: int) -> dict:
 
     return {
         "target_requests_per_s": rate,
-        "achieved_requests_per_s": round(total / elapsed),
         "requests": total,
+        **span.figures(total, "request"),
         "p50_ms": quantile(0.50),
         "p99_ms": quantile(0.99),
         "max_ms": round(ordered[-1] * 1000, 2),
