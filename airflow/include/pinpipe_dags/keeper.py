@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -52,6 +53,14 @@ def is_running(pid_file: Path, expect: Sequence[str] = ()) -> bool:
     return all(word in words for word in expect)
 
 
+def wait_for_command_line(pid: int, timeout: float = 5.0) -> None:
+    """Wait until the kernel shows the new program's arguments: for a moment after ``exec``
+    ``/proc/<pid>/cmdline`` is empty, and a check then would take the process for a stranger."""
+    deadline = time.monotonic() + timeout
+    while _command_line(pid) == [""] and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def start_detached(
     command: str | Sequence[str],
     pid_file: Path,
@@ -77,6 +86,7 @@ def start_detached(
             start_new_session=True,
             close_fds=True,
         )
+    wait_for_command_line(process.pid)
     partial = pid_file.with_suffix(".tmp")
     partial.write_text(f"{process.pid}\n")
     partial.replace(pid_file)
