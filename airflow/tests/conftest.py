@@ -20,7 +20,7 @@ import pytest
 
 from ingestion.config import Settings
 from ingestion.dbt_runner import run_dbt
-from ingestion.tests.conftest import PROJECT_DIR, settings  # noqa: F401  (fixture)
+from ingestion.tests.conftest import PROJECT_DIR, settings, spark  # noqa: F401  (fixtures)
 
 DAGS_DIR = PROJECT_DIR / "airflow" / "dags"
 INCLUDE_DIR = PROJECT_DIR / "airflow" / "include"
@@ -34,13 +34,15 @@ os.environ.update(
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
         "AIRFLOW__CORE__DAGBAG_IMPORT_ERROR_TRACEBACKS": "True",
         "AIRFLOW__COSMOS__CACHE_DIR": str(AIRFLOW_HOME / "cosmos"),
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "DO_NOT_TRACK": "1",
+        "SCARF_NO_ANALYTICS": "true",
     }
 )
 if str(INCLUDE_DIR) not in sys.path:
     sys.path.insert(0, str(INCLUDE_DIR))
 
-if (PROJECT_DIR / "ingestion" / "tests" / "fixtures_stack.py").is_file():
-    pytest_plugins = ["ingestion.tests.fixtures_stack"]
+pytest_plugins = ["ingestion.tests.fixtures_stack"]
 
 
 @pytest.fixture(scope="session")

@@ -30,3 +30,5 @@ def test_print_env_points_airflow_at_the_project_and_the_state_dir(
     assert values["AIRFLOW__API__PORT"] == "18080"
     assert values["PINPIPE_KAFKA_PORT"] == str(settings.kafka_port)
     assert str(settings.project_dir / "airflow" / "include") in values["PYTHONPATH"]
+    # standalone starts `airflow` subprocesses by name: the venv's comes first on PATH
+    assert values["PATH"].split(":")[0] == str(Path(sys.executable).parent)

@@ -33,7 +33,7 @@ def selected_nodes(manifest: dict, paths: tuple[str, ...]) -> dict[str, dict]:
     }
 
 
-def tested(manifest: dict) -> set[str]:
+def nodes_with_tests(manifest: dict) -> set[str]:
     """Nodes with at least one test on them alone (Cosmos runs those right after the node)."""
     return {
         node["depends_on"]["nodes"][0]
@@ -51,7 +51,7 @@ def task_ids(group: str, node: dict, has_tests: bool) -> tuple[str, str]:
 
 
 def assert_graph_follows_manifest(dag, group: str, nodes: dict[str, dict], manifest: dict) -> None:
-    with_tests = tested(manifest)
+    with_tests = nodes_with_tests(manifest)
     for uid, node in nodes.items():
         build, last = task_ids(group, node, uid in with_tests)
         assert build in dag.task_dict, f"{uid} has no task {build}"
@@ -121,14 +121,37 @@ def test_staging_precedes_intermediate_precedes_marts(dag_env: Settings, manifes
     assert checked > 0 or len(set(rank.values())) < 2
 
 
-def test_lambda_dag_builds_the_merge_and_marts_only(dag_env: Settings, manifest: dict) -> None:
+def test_lambda_dag_stages_the_stream_then_merges_and_rebuilds_the_marts(
+    dag_env: Settings, manifest: dict
+) -> None:
+    """No landing; the stream rows landed since the batch run are staged before the merge."""
     from pinpipe_dags.config import LAMBDA_SELECT
 
     dag = get_dag("pinpipe_lambda_merge")
     nodes = selected_nodes(manifest, LAMBDA_SELECT)
     assert_graph_follows_manifest(dag, "dbt_lambda_merge", nodes, manifest)
-    assert not any("stg_pinterest__" in t for t in dag.task_dict)
     assert "land_kafka" not in dag.task_dict
+    merge = dag.task_dict["dbt_lambda_merge.int_pins_merged.run"]
+    assert "dbt_lambda_merge.stg_pinterest__stream_pins.test" in merge.upstream_task_ids
+    fact = dag.task_dict["dbt_lambda_merge.fct_pin_posts.run"]
+    assert "dbt_lambda_merge.int_pins_merged.test" in fact.upstream_task_ids
+
+
+@pytest.mark.parametrize("name", ["BATCH_SELECT", "LAMBDA_SELECT"])
+def test_a_selection_holds_every_node_its_tests_refer_to(
+    dag_env: Settings, manifest: dict, name: str
+) -> None:
+    """dbt runs every test that touches a selected node; one whose other parent is not
+    selected would fail on a table that was never built."""
+    from pinpipe_dags import config
+
+    selected = set(selected_nodes(manifest, getattr(config, name)))
+    for uid, test in manifest["nodes"].items():
+        if test["resource_type"] != "test":
+            continue
+        parents = {p for p in test["depends_on"]["nodes"] if p.split(".")[0] in VERB}
+        if parents & selected:
+            assert parents <= selected, f"{uid} refers to {sorted(parents - selected)}"
 
 
 @pytest.mark.parametrize("dag_id", ["pinpipe_daily_batch", "pinpipe_lambda_merge"])

@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--print-env",
         action="store_true",
-        help="print the environment Airflow would get (AIRFLOW_*, PINPIPE_*) and exit",
+        help="print the environment Airflow would get (AIRFLOW_*, PINPIPE_*, DBT_*, PATH, "
+        "PYTHONPATH) and exit",
     )
     parser.add_argument(
         "--no-parse", action="store_true", help="use the existing manifest, skip `dbt parse`"
@@ -60,16 +61,21 @@ def airflow_env(settings: Settings, environ: dict[str, str] | None = None) -> di
     home = settings.state_dir / "airflow"  # type: ignore[operator]
     include = settings.project_dir / "airflow" / "include"
     python_path = [str(include), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    # standalone starts its components as `airflow ...` subprocesses: the venv's bin comes first
+    path = [str(Path(sys.executable).parent), *filter(None, env.get("PATH", "").split(os.pathsep))]
     env.update(settings.as_env())
     env.update(
         {
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(settings.project_dir / "airflow" / "dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+            "SCARF_NO_ANALYTICS": "true",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
             "AIRFLOW__API__PORT": str(settings.airflow_port),
             "AIRFLOW__API__HOST": settings.host,
             "PYTHONPATH": os.pathsep.join(dict.fromkeys(python_path)),
+            "PATH": os.pathsep.join(dict.fromkeys(path)),
             "PINPIPE_DBT_MANIFEST": env.get("PINPIPE_DBT_MANIFEST")
             or str(manifest_path(settings, env)),
             "DBT_PROFILES_DIR": env.get("DBT_PROFILES_DIR") or str(settings.project_dir),
@@ -82,7 +88,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     env = airflow_env(settings)
     if args.print_env:
         for key in sorted(env):
-            if key.startswith(("AIRFLOW", "PINPIPE_", "DBT_")) or key == "PYTHONPATH":
+            if key.startswith(("AIRFLOW", "PINPIPE_", "DBT_")) or key in ("PATH", "PYTHONPATH"):
                 print(f"{key}={env[key]}")
         return 0
     if not args.no_parse:

@@ -25,10 +25,17 @@ BATCH_SELECT = (
     "path:snapshots",
     "path:models/marts",
 )
-"""The daily batch layer: reference seeds, staging, the lambda merge, the user snapshot, marts."""
+"""The daily batch layer: reference seeds, staging, the lambda merge, the user snapshot, marts.
 
-LAMBDA_SELECT = ("path:models/intermediate", "path:snapshots", "path:models/marts")
-"""The nightly lambda merge: batch and stream merged per entity, then the marts rebuilt."""
+A selection must hold every node its tests refer to: dbt runs each test touching a selected
+node, and a test whose other parent was never built fails. The project's tests tie the layers
+together (staged-or-quarantined over all staging, relationships from the marts to the seeds
+and to the merged tables), so the whole project is the one such selection."""
+
+LAMBDA_SELECT = BATCH_SELECT
+"""The nightly lambda merge: the stream rows landed since the batch run staged (incremental:
+little else is parsed again), batch and stream merged per entity, the snapshot, the marts
+rebuilt; the same selection as the batch run, without the landing."""
 
 
 def _find_project_dir() -> Path:

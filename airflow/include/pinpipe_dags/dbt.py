@@ -110,7 +110,8 @@ def render_config(select: Sequence[str], selector: str | None = None) -> RenderC
         load_method=LoadMode.DBT_MANIFEST,
         select=[] if selector else list(select),
         selector=selector,
-        exclude=["resource_type:exposure"],
+        # unit tests belong to CI (pinpipe dbt test), exposures are documentation
+        exclude=["resource_type:exposure", "resource_type:unit_test"],
         test_behavior=TestBehavior.AFTER_EACH,
     )
 
