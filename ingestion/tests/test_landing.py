@@ -21,8 +21,9 @@ from dataclasses import replace
 import pytest
 
 from ingestion.config import ENTITIES, Settings
-from ingestion.landing.jobs import Trigger, run_until_done, start_queries
+from ingestion.landing.jobs import Trigger, land
 from ingestion.landing.producers import produce_kafka, put_kinesis
+from ingestion.stack import SERVICES
 
 pytestmark = pytest.mark.spark
 
@@ -37,10 +38,14 @@ def payloads(entity: str, n: int, tag: str) -> list[bytes]:
 
 
 def isolated(settings: Settings, name: str) -> Settings:
-    """Own topics, streams, lake and checkpoints: a checkpoint belongs to one topic/stream."""
+    """Own topics, streams, lake and checkpoints: a checkpoint belongs to one topic/stream.
+
+    The topics are created here (the broker does not create topics on first use)."""
     state = settings.state_dir / name  # type: ignore[operator]
-    return replace(settings, topic_prefix=name, stream_prefix=name,
-                   lake_dir=state / "lake", checkpoint_dir=state / "checkpoints")  # fmt: skip
+    local = replace(settings, topic_prefix=name, stream_prefix=name,
+                    lake_dir=state / "lake", checkpoint_dir=state / "checkpoints")  # fmt: skip
+    SERVICES["kafka"].provision(local)
+    return local
 
 
 def bronze(spark, settings: Settings, layer: str, entity: str):
@@ -53,7 +58,7 @@ def test_kafka_once_lands_every_acknowledged_offset_once(spark, settings, produc
         values = payloads(entity, 40, "once") + ([MALFORMED] if entity == "pin" else [])
         sent[entity] = values
         acked[entity] = produce_kafka(producer, settings.topic(entity), values)
-    reports = run_until_done(start_queries(spark, settings, "kafka", Trigger(once=True)), once=True)
+    reports = land(spark, settings, "kafka", Trigger(once=True))
     assert sum(r.rows for r in reports) == sum(len(v) for v in sent.values())
     for entity in ENTITIES:
         rows = bronze(spark, settings, "batch", entity).collect()
@@ -66,7 +71,7 @@ def test_kafka_once_lands_every_acknowledged_offset_once(spark, settings, produc
     assert pin.filter(pin.value == MALFORMED.decode()).count() == 1
 
     # a second drain with nothing new adds nothing
-    again = run_until_done(start_queries(spark, settings, "kafka", Trigger(once=True)), once=True)
+    again = land(spark, settings, "kafka", Trigger(once=True))
     assert sum(r.rows for r in again) == 0
     assert bronze(spark, settings, "batch", "pin").count() == 41
 
@@ -79,7 +84,7 @@ def test_kinesis_once_lands_every_acknowledged_sequence_number_once(
         values = payloads(entity, 30, "once") + ([MALFORMED] if entity == "geo" else [])
         sent[entity] = values
         acked[entity] = put_kinesis(kinesis, settings.stream(entity), values, batch=16)
-    run_until_done(start_queries(spark, settings, "kinesis", Trigger(once=True)), once=True)
+    land(spark, settings, "kinesis", Trigger(once=True))
     for entity in ENTITIES:
         rows = bronze(spark, settings, "stream", entity).collect()
         keys = [(r.stream, r.shard_id, r.sequence_number) for r in rows]
@@ -99,7 +104,7 @@ def test_kinesis_follows_a_reshard(spark, settings, kinesis) -> None:
     kinesis.get_waiter("stream_exists").wait(StreamName=stream, WaiterConfig={"Delay": 1})
     acked = put_kinesis(kinesis, stream, payloads("pin", 10, "before"))
     once = Trigger(once=True)
-    run_until_done(start_queries(spark, local, "kinesis", once, entities=["pin"]), once=True)
+    land(spark, local, "kinesis", once, entities=["pin"])
     parent = kinesis.list_shards(StreamName=stream)["Shards"][0]
     middle = (
         int(parent["HashKeyRange"]["StartingHashKey"])
@@ -120,7 +125,7 @@ def test_kinesis_follows_a_reshard(spark, settings, kinesis) -> None:
         time.sleep(0.5)
     acked += put_kinesis(kinesis, stream, payloads("pin", 30, "after"))
     assert len({shard for _, shard, _, _ in acked}) >= 2, "records went to the children"
-    run_until_done(start_queries(spark, local, "kinesis", once, entities=["pin"]), once=True)
+    land(spark, local, "kinesis", once, entities=["pin"])
     rows = bronze(spark, local, "stream", "pin").collect()
     keys = [(r.shard_id, r.sequence_number) for r in rows]
     assert len(keys) == len(set(keys))
