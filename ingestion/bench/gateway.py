@@ -211,6 +211,11 @@ class Connection:
         ).encode()
         self.writer.write(head + body)
         status_line = await self.reader.readline()
+        if not status_line:  # the server closed the idle keep-alive connection: reconnect
+            self.close()
+            await self.open()
+            self.writer.write(head + body)
+            status_line = await self.reader.readline()
         length = 0
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.partition(b":")
