@@ -50,6 +50,7 @@ class Settings:
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     kafka_partitions: int = 1
+    kafka_heap: str = "512m"  # JVM heap of the local broker
     kinesis_port: int = 4568
     kinesis_shards: int = 1
     gateway_port: int = 8082

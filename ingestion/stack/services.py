@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import socket
 import subprocess
 import sys
@@ -142,7 +141,7 @@ class Kafka:
         return [f"-Dlog4j2.configurationFile={self.home(settings) / 'log4j2.properties'}"]
 
     def command(self, settings: Settings) -> tuple[list[str], dict[str, str]]:
-        heap = os.environ.get("PINPIPE_KAFKA_HEAP", "512m")
+        heap = settings.kafka_heap
         return [
             "java", f"-Xmx{heap}", f"-Xms{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
             *self.log_options(settings), "-cp", self.jars(settings),
