@@ -29,6 +29,20 @@ def find_project_dir(start: Path | None = None) -> Path:
     return here
 
 
+def parse_pairs(text: str, variable: str) -> dict[str, str]:
+    """``key=value,key=value`` (a client-options setting) -> a dict; a clear error otherwise."""
+    pairs: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(
+                f"{variable}: expected key=value, got {item!r} "
+                "(e.g. security.protocol=SASL_SSL,sasl.mechanism=PLAIN)"
+            )
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
 @dataclass(frozen=True)
 class Settings:
     """Ports, paths, names and credentials of a pinpipe deployment."""
@@ -74,6 +88,7 @@ class Settings:
     kinesis_start: str = "TRIM_HORIZON"  # where a stream without a checkpoint starts: or LATEST
     landing_trigger_ms: int = 1000  # micro-batch interval of `land ... --continuous`
     landing_max_records: int = 0  # records per micro-batch per query; 0: Kafka all, Kinesis 10,000
+    landing_kafka_options: str = ""  # Kafka consumer settings 'key=value,...' (SASL/SSL, e.g. MSK)
 
     # gateway (pinpipe gateway)
     gateway_api_key: str = ""  # when set, requests need header x-api-key: <key>; empty: no auth

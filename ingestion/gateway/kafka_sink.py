@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 
-from ingestion.config import Settings
+from ingestion.config import Settings, parse_pairs
 from ingestion.gateway.logs import gateway_logger
 
 log = gateway_logger("kafka")
@@ -274,16 +274,7 @@ class TopicCache:
 
 def parse_extra_config(text: str) -> dict[str, str]:
     """``key=value,key=value`` (PINPIPE_KAFKA_EXTRA_CONFIG) -> a librdkafka config dict."""
-    config: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(
-                f"PINPIPE_KAFKA_EXTRA_CONFIG: expected key=value, got {item!r} "
-                "(e.g. security.protocol=SASL_SSL,sasl.mechanism=PLAIN)"
-            )
-        config[key.strip()] = value.strip()
-    return config
+    return parse_pairs(text, "PINPIPE_KAFKA_EXTRA_CONFIG")
 
 
 def producer_config(settings: Settings) -> dict[str, Any]:

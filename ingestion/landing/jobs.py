@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingestion.config import ENTITIES, Settings
+from ingestion.config import ENTITIES, Settings, parse_pairs
 from ingestion.landing.schemas import BRONZE_COLUMNS
 
 KINESIS_MODES = ("local", "aws", "databricks")
@@ -59,6 +59,9 @@ def kafka_frame(spark: Any, settings: Settings, entity: str) -> Any:
     )
     if settings.landing_max_records:
         reader = reader.option("maxOffsetsPerTrigger", str(settings.landing_max_records))
+    options = parse_pairs(settings.landing_kafka_options, "PINPIPE_LANDING_KAFKA_OPTIONS")
+    for key, value in options.items():
+        reader = reader.option(f"kafka.{key}", value)
     return reader.load().select(
         F.col("value").cast("string").alias("value"),
         F.col("topic"),

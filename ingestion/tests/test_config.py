@@ -33,3 +33,15 @@ def test_environment_overrides_and_types(tmp_path: Path) -> None:
 def test_a_bad_number_names_the_variable() -> None:
     with pytest.raises(ValueError, match="PINPIPE_GATEWAY_PORT"):
         Settings.from_env({"PINPIPE_GATEWAY_PORT": "eighty"})
+
+
+def test_client_options_parse_and_name_the_setting_on_bad_input() -> None:
+    from ingestion.config import parse_pairs
+
+    text = "security.protocol=SASL_SSL, sasl.mechanism=AWS_MSK_IAM,"
+    assert parse_pairs(text, "X") == {
+        "security.protocol": "SASL_SSL",
+        "sasl.mechanism": "AWS_MSK_IAM",
+    }
+    with pytest.raises(ValueError, match="PINPIPE_LANDING_KAFKA_OPTIONS: expected key=value"):
+        parse_pairs("security.protocol", "PINPIPE_LANDING_KAFKA_OPTIONS")
