@@ -69,9 +69,8 @@ def test_databricks_target_compiles_offline(databricks_target: Path) -> None:
     compiled = databricks_target / "compiled" / "pinpipe" / "models"
     fct = (compiled / "marts" / "core" / "fct_pin_posts.sql").read_text()
     assert "`main`.`pinpipe`.`int_pins_merged`" in fct  # Unity Catalog three-part names
-    assert "percentile(follower_count, 0.5)" in (
-        compiled / "marts" / "questions" / "median_followers_by_age_group.sql"
-    ).read_text()
+    median = compiled / "marts" / "questions" / "median_followers_by_age_group.sql"
+    assert "percentile(follower_count, 0.5)" in median.read_text()
     assert (databricks_target / "index.html").stat().st_size > 0
 
 
