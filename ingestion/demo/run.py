@@ -140,10 +140,12 @@ class Demo:
             profiles_dir(self.settings)
             started = self.stack.up(SERVICES)
             running = [name for name in SERVICES if name not in started]
-            step.note = ", ".join(
-                [f"started {', '.join(started)}"] * bool(started)
-                + [f"already running: {', '.join(running)}"] * bool(running)
-            )
+            notes = []
+            if started:
+                notes.append(f"started {', '.join(started)}")
+            if running:
+                notes.append(f"already running: {', '.join(running)}")
+            step.note = ", ".join(notes)
 
     def create_source(self) -> None:
         from ingestion.source_db.shapes import DEFAULT_ROWS
@@ -317,5 +319,6 @@ class Demo:
         ]
 
 
-def run_demo(settings: Settings, options: DemoOptions, out: IO[str] = sys.stdout) -> int:
-    return Demo(settings, options, out).run()
+def run_demo(settings: Settings, options: DemoOptions, out: IO[str] | None = None) -> int:
+    """Run the demo, printing to ``out`` (default: the current ``sys.stdout``)."""
+    return Demo(settings, options, out or sys.stdout).run()
