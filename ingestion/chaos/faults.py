@@ -1,0 +1,148 @@
+"""Carry out a plan's fault steps against the stack and the landing jobs, one thread per track,
+and keep a timeline: when each fault hit and how long until the service answered again.
+A landing job is killed only once it has committed a micro-batch since it (re)started, so
+the kill lands mid-stream, not during its JVM's start; ``at_s`` is when the fault hit.
+
+kinesis-local, stopped gracefully, takes about 30 s to exit (it waits for open connections)
+and writes its data before it does; SIGKILL loses what it took since its last write (it
+writes every second) and, during a write, leaves an empty data file it cannot start from.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ingestion.chaos.landing import LandingJob
+from ingestion.chaos.plan import (
+    KILL_BROKER,
+    KILL_KAFKA_LANDING,
+    KILL_KINESIS,
+    KILL_KINESIS_LANDING,
+    RESTART_GATEWAY,
+    RESTART_KINESIS,
+    ChaosPlan,
+    FaultStep,
+)
+
+KINESIS_STOP_TIMEOUT = 120.0  # longer than kinesis-local's own 30 s shutdown wait
+LANDING_PROGRESS_TIMEOUT = 300.0  # a landing job is killed after it committed a batch
+LANDING_KILLS = (KILL_KAFKA_LANDING, KILL_KINESIS_LANDING)
+
+
+@dataclass
+class FaultRecord:
+    track: str
+    fault: str
+    planned_at_s: float
+    at_s: float = 0.0
+    took_s: float | None = None
+    note: str | None = None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+class FaultInjector:
+    def __init__(
+        self,
+        stack: Any,
+        jobs: dict[str, LandingJob],
+        plan: ChaosPlan,
+        *,
+        say: Callable[[str], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stack = stack
+        self.jobs = jobs
+        self.plan = plan
+        self.say = say
+        self.clock = clock
+        self.records: list[FaultRecord] = []
+        self.stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def start(self, started: float) -> None:
+        """Run the schedule, its times counted from ``started`` (a ``clock`` reading)."""
+        tracks: dict[str, list[FaultStep]] = {}
+        for step in self.plan.schedule():
+            tracks.setdefault(step.track, []).append(step)
+        for name, steps in tracks.items():
+            thread = threading.Thread(
+                target=self._track, args=(steps, started), daemon=True, name=f"chaos-{name}"
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join()
+
+    @property
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
+    def _track(self, steps: list[FaultStep], started: float) -> None:
+        for step in steps:
+            wait = started + step.at - self.clock()
+            if wait > 0 and self.stop.wait(wait):
+                return
+            if self.stop.is_set():
+                return
+            record = FaultRecord(step.track, step.action, step.at)
+            if step.action in LANDING_KILLS and not self._await_progress(self._job(step.action)):
+                record.note = (
+                    f"the job had not committed a batch since it started within "
+                    f"{LANDING_PROGRESS_TIMEOUT:.0f} s; killed anyway"
+                )
+            record.at_s = round(self.clock() - started, 1)
+            self.say(f"fault at {record.at_s:.1f} s: {step.action}")
+            begin = self.clock()
+            try:
+                record.note = self._inject(step.action) or record.note
+                record.took_s = round(self.clock() - begin, 1)
+            except Exception as exc:  # noqa: BLE001 - a failed fault is reported, not raised
+                record.error = f"{type(exc).__name__}: {exc}"[:500]
+                self.say(f"fault {step.action} failed: {record.error}")
+            with self._lock:
+                self.records.append(record)
+
+    def _inject(self, action: str) -> str | None:
+        down = self.plan.down_seconds
+        if action == KILL_BROKER:
+            self.stack.kill("kafka")
+            time.sleep(down)
+            self.stack.restart("kafka")
+            return None
+        if action == RESTART_GATEWAY:
+            self.stack.restart("gateway")
+            return None
+        if action == RESTART_KINESIS:
+            self.stack.tracked("kinesis").stop(timeout=KINESIS_STOP_TIMEOUT)
+            self.stack.start("kinesis")
+            return "SIGTERM, waited for kinesis-local to write its data and exit"
+        if action == KILL_KINESIS:
+            self.stack.kill("kinesis")
+            time.sleep(down)
+            self.stack.restart("kinesis")
+            return None
+        if action in LANDING_KILLS:
+            self._job(action).kill_and_restart(down)
+            return "SIGKILL of the process group, started again (first commit: see landing)"
+        raise ValueError(f"unknown fault {action!r}")
+
+    def _job(self, action: str) -> LandingJob:
+        return self.jobs["kafka" if action == KILL_KAFKA_LANDING else "kinesis"]
+
+    def _await_progress(self, job: LandingJob) -> bool:
+        """Wait until the job committed a micro-batch since it started (it is mid-stream)."""
+        deadline = self.clock() + LANDING_PROGRESS_TIMEOUT
+        while not job.has_committed_since_start():
+            if self.clock() >= deadline or self.stop.wait(0.5):
+                return False
+        return True

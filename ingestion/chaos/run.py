@@ -1,0 +1,275 @@
+"""One chaos run, start to end, and its JSON report.
+
+1. stack: the run's own Kafka broker, kinesis-local and gateway (see ``isolation``);
+2. landing: ``pinpipe land kafka --continuous`` and ``land kinesis --continuous`` as child
+   processes, started again whenever one ends by itself;
+3. sending and faults at once: the sender posts the events at their rates while the fault
+   tracks kill and restart services and landing jobs;
+4. bad input: the hand-made cases, once every service is back;
+5. finish: the continuous jobs stopped (SIGTERM), then ``land kafka --once`` and
+   ``land kinesis --once`` side by side;
+6. ``dbt build`` of the lambda merge and the quarantine model with their staging (models
+   only: the accounting checks the merge itself, and data tests are ``make test``'s);
+7. accounting: bronze and dbt tables read by path, compared with what was acknowledged;
+   acknowledged records missing from bronze are looked up in Kafka / kinesis-local.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from ingestion.chaos import accounting, bad_input, tables
+from ingestion.chaos.faults import FaultInjector
+from ingestion.chaos.landing import LandingJob, land_once
+from ingestion.chaos.plan import ChaosPlan
+from ingestion.chaos.records import SourceSnapshot
+from ingestion.chaos.report import build_report
+from ingestion.chaos.sender import Sender
+from ingestion.chaos.transport_check import held_by_transport
+from ingestion.config import ENTITIES, Settings
+
+SERVICES = ["kafka", "kinesis", "gateway"]
+SOURCES = ("kafka", "kinesis")
+TRANSPORT = {"batch": "kafka", "stream": "kinesis_local"}
+PROGRESS_EVERY = 15.0
+LANDING_ATTEMPTS = 5  # `land --once` runs; a busy machine fails some (Python worker start)
+
+
+def dbt_build_args(target: Path, logs: Path) -> list[str]:
+    merged = [f"+{name}" for name in accounting.MERGED_MODELS.values()]
+    return [
+        "build", "--select", *merged, accounting.QUARANTINE_MODEL, "--resource-type", "model",
+        "--target-path", str(target), "--log-path", str(logs),
+    ]  # fmt: skip
+
+
+class ChaosRun:
+    """``settings`` are the run's own (see ``isolation.isolated_settings``); ``stack`` is the
+    ``Stack`` of those settings."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        stack: Any,
+        plan: ChaosPlan,
+        *,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.stack = stack
+        self.plan = plan
+        self.run_dir = Path(settings.state_dir)  # type: ignore[arg-type]
+        self.log_dir = self.run_dir / "logs"
+        self.started = time.monotonic()
+        self.say = say or self._print
+        self.phases: dict[str, float] = {}
+
+    def _print(self, message: str) -> None:
+        print(f"[{time.monotonic() - self.started:7.1f} s] {message}", file=sys.stderr, flush=True)
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        begin = time.monotonic()
+        self.say(f"{name} ...")
+        yield
+        self.phases[name] = round(time.monotonic() - begin, 1)
+        self.say(f"{name}: {self.phases[name]:.1f} s")
+
+    def run(self) -> dict[str, Any]:
+        plan = self.plan
+        with self.phase("source"):
+            snapshot = SourceSnapshot(self.settings.source, plan.events)
+        with self.phase("stack"):
+            self.stack.up(SERVICES)
+        jobs = {source: LandingJob(self.settings, source, self.log_dir) for source in SOURCES}
+        sender = Sender(
+            self.settings,
+            snapshot,
+            events={"batch": plan.events, "stream": plan.stream_events},
+            rates={"batch": plan.rate, "stream": plan.stream_rate},
+            retry_seconds=plan.retry_seconds,
+        )
+        injector = FaultInjector(self.stack, jobs, plan, say=self.say)
+        try:
+            for job in jobs.values():
+                job.start()
+            with self.phase("send under faults"):
+                sender.start()
+                injector.start(sender.started)
+                self._supervise(sender, injector, jobs)
+            with self.phase("bad input"):
+                probed = bad_input.probe(self.settings)
+            with self.phase("final landing"):
+                for job in jobs.values():
+                    job.stop()
+                attempts = self._land_once()
+        finally:
+            sender.stop.set()
+            injector.stop.set()
+            for job in jobs.values():
+                job.kill()
+        with self.phase("dbt build"):
+            dbt = self._dbt_build()
+        with self.phase("accounting"):
+            report = self._account(sender, injector, jobs, probed, attempts, dbt)
+        report["phases_s"] = {**self.phases, "total": round(time.monotonic() - self.started, 1)}
+        (self.run_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+        return report
+
+    def _supervise(
+        self, sender: Sender, injector: FaultInjector, jobs: dict[str, LandingJob]
+    ) -> None:
+        """Until sending and faults are done: restart landing jobs that ended by themselves,
+        and say how far sending got now and then."""
+        last = time.monotonic()
+        while sender.running or injector.running:
+            time.sleep(1.0)
+            for job in jobs.values():
+                if job.restart_if_exited():
+                    self.say(f"landing {job.source} ended by itself; started again")
+                job.watch()
+            if time.monotonic() - last >= PROGRESS_EVERY:
+                last = time.monotonic()
+                self.say(self._progress(sender))
+        sender.join()
+        injector.join()
+
+    def _progress(self, sender: Sender) -> str:
+        parts = []
+        for layer in sender.events:
+            outcomes = sender.ledger.layer(layer)
+            acked = sum(1 for o in outcomes.values() if o.state == "acknowledged")
+            parts.append(f"{layer} {acked:,}/{sender.events[layer] * len(ENTITIES):,} acked")
+        return "sending: " + ", ".join(parts)
+
+    def _land_once(self) -> dict[str, Any]:
+        """Both ``--once`` runs side by side; attempts per source, or the failure."""
+        results: dict[str, Any] = {}
+
+        def land(source: str) -> None:
+            try:
+                results[source] = land_once(self.settings, source, self.log_dir, LANDING_ATTEMPTS)
+            except Exception as exc:  # noqa: BLE001 - reported, and accounting still runs
+                results[source] = f"{type(exc).__name__}: {exc}"
+
+        threads = [threading.Thread(target=land, args=(s,)) for s in SOURCES]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return results
+
+    def _dbt_build(self) -> dict[str, Any]:
+        from ingestion.dbt_runner import run_dbt
+
+        target, logs = self.run_dir / "dbt" / "target", self.run_dir / "dbt" / "logs"
+        done = run_dbt(
+            self.settings,
+            dbt_build_args(target, logs),
+            target="local",
+            log_path=self.log_dir / "dbt-build.log",
+            check=False,
+        )
+        results_file = target / "run_results.json"
+        statuses: Counter[str] = Counter()
+        if results_file.is_file():
+            results = json.loads(results_file.read_text())["results"]
+            statuses.update(result["status"] for result in results)
+        return {"exit_code": done.returncode, "statuses": dict(statuses), "target": target}
+
+    def _account(
+        self,
+        sender: Sender,
+        injector: FaultInjector,
+        jobs: dict[str, LandingJob],
+        probed: list[bad_input.BadInputResult],
+        attempts: dict[str, Any],
+        dbt: dict[str, Any],
+    ) -> dict[str, Any]:
+        bad_ids = {r.transport_id for r in probed if r.transport_id}
+        with self._reading_session() as spark:
+            rows = {
+                layer: tables.read_bronze(spark, self.settings, layer)
+                for layer in ("batch", "stream")
+            }
+            merged, quarantined = self._dbt_tables(spark, dbt["target"])
+        paths = {}
+        for layer, planned in (("batch", self.plan.events), ("stream", self.plan.stream_events)):
+            account = accounting.account_path(
+                layer,
+                planned,
+                sender.ledger.lanes,
+                sender.ledger.layer(layer),
+                rows[layer],
+                bad_ids,
+            )
+            if account.lost:
+                held = held_by_transport(self.settings, layer, account.lost.values())
+                account.attribute_losses(held, TRANSPORT[layer])
+            paths[layer] = account.counts
+        own_ids = {row.record_id for layer_rows in rows.values() for row in layer_rows
+                   if row.chaos_id is not None}  # fmt: skip
+        merge = accounting.account_merge(accounting.merge_expectations(rows), merged)
+        quarantine = accounting.account_quarantine(quarantined, own_ids, probed)
+        return build_report(
+            plan=self.plan,
+            settings=self.settings,
+            paths=paths,
+            faults=[record.as_dict() for record in injector.records],
+            landing={
+                source: {
+                    "once_attempts": attempts.get(source),
+                    "unplanned_exits": jobs[source].unplanned_exits,
+                }
+                for source in SOURCES
+            },  # fmt: skip
+            bad_input=probed,
+            dbt={"exit_code": dbt["exit_code"], "statuses": dbt["statuses"]},
+            merge=merge,
+            quarantine=quarantine,
+            errors=dict(sorted(sender.ledger.errors.items(), key=lambda kv: -kv[1])[:10]),
+        )
+
+    def _dbt_tables(self, spark: Any, target: Path) -> tuple[dict[str, Any], Any]:
+        try:
+            manifest = tables.load_manifest(target)
+        except OSError:
+            return {entity: None for entity in ENTITIES}, None
+        merged = {
+            entity: tables.read_model(
+                spark, self.settings, manifest, model, ["ind", "source_layer", "record_id"]
+            )
+            for entity, model in accounting.MERGED_MODELS.items()
+        }
+        quarantined = tables.read_model(
+            spark, self.settings, manifest, accounting.QUARANTINE_MODEL,
+            ["record_id", "reject_reason"],
+        )  # fmt: skip
+        return merged, quarantined
+
+    @contextmanager
+    def _reading_session(self) -> Iterator[Any]:
+        """A Spark session to read Delta by path: the process's own if it has one (a test
+        run's), else a new one, stopped afterwards, with its JVM output in the run's logs."""
+        from pyspark import SparkContext
+
+        from ingestion.demo.spark import output_to
+        from ingestion.landing.spark import spark_session
+
+        owned = SparkContext._active_spark_context is None
+        quiet = output_to(self.log_dir / "spark.log") if SparkContext._gateway is None else None
+        with quiet or nullcontext():
+            spark = spark_session(self.settings, "pinpipe-chaos", catalog=False)
+        try:
+            yield spark
+        finally:
+            if owned:
+                spark.stop()

@@ -1,0 +1,146 @@
+"""``pinpipe chaos``: send events through the gateway while services and landing jobs are
+killed and restarted, then count what became of every record (JSON report)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ingestion.config import Settings
+
+EXIT_VERDICT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def _number(kind: type, minimum: float, *, above: bool = False):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from exc
+        if value < minimum or (above and value == minimum):
+            bound = "above" if above else "at least"
+            raise argparse.ArgumentTypeError(f"must be {bound} {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "chaos",
+        help="fault suite: send events while Kafka, kinesis-local, the gateway and the "
+        "landing jobs are killed; report lost, duplicate and quarantined records (JSON)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Starts its own Kafka broker, kinesis-local and gateway in a new state dir\n"
+            "(<state dir>/chaos/<run id>, on free ports, with its own topics and streams), so\n"
+            "your `pinpipe stack` and its data are never touched, then:\n"
+            "  - runs `pinpipe land kafka --continuous` and `land kinesis --continuous`;\n"
+            "  - sends --events events at --rate events/s to the REST Proxy (Kafka) and, over\n"
+            "    the same window, --stream-rate events/s to the Kinesis API; each event is a\n"
+            "    pin, a geo and a user record; records are retried on 429, 5xx and connection\n"
+            "    errors for --retry-seconds;\n"
+            "  - meanwhile SIGKILLs the broker --broker-kills times (starting it again after\n"
+            "    --down-seconds), SIGKILLs the Kafka landing job and starts it again, restarts\n"
+            "    the gateway, restarts kinesis-local (--kinesis-fault) and SIGKILLs the Kinesis\n"
+            "    landing job;\n"
+            "  - sends hand-made bad input (wrong types, missing fields, huge strings, invalid\n"
+            "    UTF-8, deep nesting, oversized bodies, wrong content types);\n"
+            "  - lands the rest with `land ... --once`, runs `dbt build` of the lambda merge\n"
+            "    and the quarantine model, and counts per path: sent, acknowledged, rejected,\n"
+            "    failed, in doubt, landed, duplicate rows by offset / sequence number, lost\n"
+            "    acknowledged records (and whether Kafka / kinesis-local or landing lost\n"
+            "    them), re-sent copies; every post exactly once in the merged tables; every\n"
+            "    bad input rejected with its documented 4xx or quarantined with its reason.\n"
+            "Progress goes to stderr, the JSON report to stdout and <run dir>/report.json.\n"
+            "Needs the source replica (`pinpipe source init`). Exit status: 0 the verdict\n"
+            "holds, 1 it does not (or a step failed), 2 bad options or missing installs."
+        ),
+    )
+    parser.add_argument(
+        "--events", type=_number(int, 1), default=100_000,
+        help="events sent to the REST Proxy (Kafka path) (default: 100000)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rate", type=_number(float, 0, above=True), default=1_000.0,
+        help="events per second on the Kafka path; the run sends for events / rate seconds "
+        "(default: 1000)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--stream-rate", type=_number(float, 0), default=20.0,
+        help="events per second on the Kinesis path over the same window; kinesis-local "
+        "takes only a few hundred records/s on a busy 2-core machine (default: 20)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--broker-kills", type=_number(int, 0), default=3,
+        help="times the Kafka broker is SIGKILLed and started again (default: 3)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--kinesis-fault", choices=("graceful", "kill"), default="graceful",
+        help="graceful: SIGTERM kinesis-local and wait until it wrote its data; kill: SIGKILL "
+        "(kinesis-local then loses what it took in its last second; the report counts that "
+        "apart as lost_by_kinesis_local) (default: graceful)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--down-seconds", type=_number(float, 0), default=3.0,
+        help="how long a killed service or job stays down (default: 3)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--retry-seconds", type=_number(float, 0, above=True), default=300.0,
+        help="how long a record is retried before it counts as failed (default: 300)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--keep", action="store_true",
+        help="leave the run's services running at the end (stop them with "
+        "PINPIPE_STATE_DIR=<run dir> pinpipe stack down)",
+    )  # fmt: skip
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestion.chaos.isolation import isolated_settings, run_id
+    from ingestion.chaos.plan import ChaosPlan
+    from ingestion.chaos.run import ChaosRun
+    from ingestion.dbt_runner import DbtError, profiles_dir
+    from ingestion.landing.spark import MissingJarsError, spark_jars
+    from ingestion.source_db.writer import SourceError
+    from ingestion.stack import Stack, StackError
+
+    try:
+        plan = ChaosPlan(
+            events=args.events,
+            rate=args.rate,
+            stream_rate=args.stream_rate,
+            broker_kills=args.broker_kills,
+            kinesis_fault=args.kinesis_fault,
+            down_seconds=args.down_seconds,
+            retry_seconds=args.retry_seconds,
+        )
+        spark_jars(settings)
+        profiles_dir(settings)
+    except (ValueError, MissingJarsError, DbtError) as exc:
+        print(f"pinpipe chaos: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    rid = run_id()
+    run_settings = isolated_settings(
+        settings,
+        settings.state_dir / "chaos" / rid,
+        f"chaos-{rid}",  # type: ignore[operator]
+    )
+    stack = Stack(run_settings)
+    print(f"pinpipe chaos: run dir {run_settings.state_dir}", file=sys.stderr, flush=True)
+    try:
+        report = ChaosRun(run_settings, stack, plan).run()
+    except SourceError as exc:
+        print(f"pinpipe chaos: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except StackError as exc:
+        print(f"pinpipe chaos: {exc}", file=sys.stderr)
+        return EXIT_VERDICT_FAILED
+    finally:
+        if not args.keep:
+            stack.down()
+    print(json.dumps(report, indent=2))
+    return 0 if report["verdict"]["ok"] else EXIT_VERDICT_FAILED
