@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from ingestion.config import ENTITIES, Settings
+from ingestion.config import Settings
 from ingestion.demo.marts import (
     CORE_MARTS,
     QUARANTINE_MODEL,
@@ -49,8 +49,6 @@ STEPS = {
     "stop": "stop: stop the services this run started",
 }
 LAYER_OF = {"kafka": "batch", "kinesis": "stream"}
-LANDING_ATTEMPTS = 3
-SLOW_WORKER = "Python worker failed to connect back"
 
 
 class DemoError(RuntimeError):
@@ -185,14 +183,8 @@ class Demo:
             )
 
     def land(self, source: str) -> None:
-        """One source's three landing queries in the demo's Spark session, run to the end.
-
-        A Python data source worker (the Kinesis reader) that does not connect back within
-        Spark's fixed 10 s (a busy machine) fails its query; landing resumes from the
-        checkpoints, so the step lands again (up to three attempts). Landed rows are counted
-        in bronze.
-        """
-        from ingestion.landing.jobs import Trigger, run_until_done, start_queries
+        """``land <source> --once``; landed rows are counted in bronze, not taken on trust."""
+        from ingestion.demo.landing import land_once, landed_since
 
         layer = LAYER_OF[source]
         counts = self.summary.paths[layer]
@@ -200,19 +192,9 @@ class Demo:
             spark = self.spark.session()
             if source == "kafka":
                 self.land_started = datetime.now(UTC)
-            for attempt in range(1, LANDING_ATTEMPTS + 1):
-                try:
-                    queries = start_queries(spark, self.settings, source, Trigger(once=True))
-                    reports = run_until_done(queries, once=True)
-                    break
-                except RuntimeError as exc:
-                    if attempt == LANDING_ATTEMPTS or SLOW_WORKER not in str(exc):
-                        raise
-                    step.say(f"{exc}".splitlines()[0])
-                    step.say("landing again from the checkpoints")
-            for report in reports:
+            for report in land_once(spark, self.settings, source, step.say):
                 step.write(json.dumps(report.__dict__))
-            counts.landed = self.landed_rows(spark, layer)
+            counts.landed = landed_since(spark, self.settings, layer, self.land_started)
             if counts.landed < counts.acknowledged:
                 raise DemoError(
                     f"{counts.landed:,} {layer} records landed, fewer than the "
@@ -220,24 +202,7 @@ class Demo:
                 )
             if source == "kinesis":
                 self.spark.stop()  # dbt's own Spark session comes next
-            step.note = f"{counts.landed:,} records in {len(reports)} bronze tables"
-
-    def landed_rows(self, spark: Any, layer: str) -> int:
-        """Rows this run added to the layer's bronze tables (``landed_at`` since landing began)."""
-        from pyspark.sql import functions as F
-
-        from ingestion.landing.jobs import bronze_target
-
-        total = 0
-        for entity in ENTITIES:
-            kind, target = bronze_target(self.settings, layer, entity)
-            frame = (
-                spark.read.table(target)
-                if kind == "table"
-                else spark.read.format("delta").load(target)
-            )
-            total += frame.where(F.col("landed_at") >= F.lit(self.land_started)).count()
-        return total
+            step.note = f"{counts.landed:,} records in the 3 bronze {layer} tables"
 
     def build(self) -> None:
         from ingestion.dbt_runner import run_dbt
