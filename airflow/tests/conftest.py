@@ -42,8 +42,6 @@ os.environ.update(
 if str(INCLUDE_DIR) not in sys.path:
     sys.path.insert(0, str(INCLUDE_DIR))
 
-pytest_plugins = ["ingestion.tests.fixtures_stack"]
-
 
 @pytest.fixture(scope="session")
 def dag_env(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:  # noqa: F811
@@ -71,3 +69,15 @@ def dag_env(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.fixture(scope="session")
 def manifest(dag_env: Settings) -> dict:
     return json.loads(Path(os.environ["PINPIPE_DBT_MANIFEST"]).read_text())
+
+
+@pytest.fixture(scope="session")
+def airflow_stack(dag_env: Settings) -> Iterator:
+    """The local services on the Airflow tests' own settings: their own broker, topics, lake and
+    checkpoints, so what the DAGs land and count belongs to these tests alone (the session
+    ``stack`` serves the ingestion tests' settings, whose lake their landing tests fill)."""
+    from ingestion.stack import Stack
+
+    stack = Stack(dag_env)
+    yield stack
+    stack.down()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from pathlib import Path
 
@@ -34,11 +35,14 @@ def test_the_dags_folder_holds_the_three_dags(dag_env: Settings) -> None:
 def test_dag_file_imports_without_errors_in_under_two_seconds(
     dag_env: Settings, path: Path
 ) -> None:
-    load(path)  # the first parse in a process also imports Cosmos; time a parse of the file
-    bag, seconds = load(path)
+    load(path)  # the first parse in a process also imports Cosmos; time parses of the file
+    parses = [load(path) for _ in range(3)]
+    bag = parses[-1][0]
     assert bag.import_errors == {}
     assert bag.dags, f"{path.name} defines no DAG"
-    assert seconds < 2.0, f"{path.name} took {seconds:.2f} s to parse"
+    # the median of three: one parse slowed by a busy machine does not decide it
+    seconds = statistics.median(took for _, took in parses)
+    assert seconds < 2.0, f"{path.name} took {seconds:.2f} s to parse (median of 3)"
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
