@@ -43,6 +43,10 @@ if str(INCLUDE_DIR) not in sys.path:
     sys.path.insert(0, str(INCLUDE_DIR))
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(AIRFLOW_HOME, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def dag_env(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:  # noqa: F811
     """PINPIPE_* settings of the test exported, a fresh manifest, a migrated metadata DB."""
@@ -63,7 +67,6 @@ def dag_env(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Ite
     initdb()
     yield settings
     mp.undo()
-    shutil.rmtree(AIRFLOW_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
