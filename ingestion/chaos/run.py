@@ -226,11 +226,12 @@ class ChaosRun:
             faults=[record.as_dict() for record in injector.records],
             landing={
                 source: {
-                    "once_attempts": attempts.get(source),
+                    "starts": [start.as_dict() for start in jobs[source].starts],
                     "unplanned_exits": jobs[source].unplanned_exits,
+                    "once_attempts": attempts.get(source),
                 }
                 for source in SOURCES
-            },  # fmt: skip
+            },
             bad_input=probed,
             dbt={"exit_code": dbt["exit_code"], "statuses": dbt["statuses"]},
             merge=merge,
@@ -243,16 +244,14 @@ class ChaosRun:
             manifest = tables.load_manifest(target)
         except OSError:
             return {entity: None for entity in ENTITIES}, None
-        merged = {
-            entity: tables.read_model(
-                spark, self.settings, manifest, model, ["ind", "source_layer", "record_id"]
-            )
-            for entity, model in accounting.MERGED_MODELS.items()
-        }
-        quarantined = tables.read_model(
-            spark, self.settings, manifest, accounting.QUARANTINE_MODEL,
-            ["record_id", "reject_reason"],
+        merged = tables.read_models(
+            spark, self.settings, manifest, accounting.MERGED_MODELS,
+            ["ind", "source_layer", "record_id"],
         )  # fmt: skip
+        quarantine = {"quarantine": accounting.QUARANTINE_MODEL}
+        quarantined = tables.read_models(
+            spark, self.settings, manifest, quarantine, ["record_id", "reject_reason"]
+        )["quarantine"]
         return merged, quarantined
 
     @contextmanager

@@ -9,6 +9,7 @@ None for text that is not a JSON object with those fields.
 from __future__ import annotations
 
 import json
+from functools import reduce
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -24,6 +25,7 @@ class BronzeRow(NamedTuple):
 
 
 def read_bronze(spark: Any, settings: Settings, layer: str) -> list[BronzeRow]:
+    """Every bronze row of the layer's three tables, in one Spark job."""
     from pyspark.sql import functions as F
 
     text = "value" if layer == "batch" else "data"
@@ -32,22 +34,19 @@ def read_bronze(spark: Any, settings: Settings, layer: str) -> list[BronzeRow]:
         if layer == "batch"
         else ["stream", "shard_id", "sequence_number"]
     )
-    rows: list[BronzeRow] = []
-    for entity in ENTITIES:
-        path = settings.bronze_path(layer, entity)
-        if not (Path(path) / "_delta_log").is_dir():
-            continue
-        frame = (
-            spark.read.format("delta")
-            .load(path)
-            .select(
-                F.concat_ws("/", *position).alias("record_id"),
-                F.get_json_object(text, f"$.{TAG}").alias("chaos_id"),
-                F.get_json_object(text, f"$.{KEY_FIELD[entity]}").alias("key"),
-            )
+    frames = [
+        spark.read.format("delta")
+        .load(settings.bronze_path(layer, entity))
+        .select(
+            F.lit(entity).alias("entity"),
+            F.concat_ws("/", *position).alias("record_id"),
+            F.get_json_object(text, f"$.{TAG}").alias("chaos_id"),
+            F.get_json_object(text, f"$.{KEY_FIELD[entity]}").alias("key"),
         )
-        rows += [BronzeRow(entity, *row) for row in frame.collect()]
-    return rows
+        for entity in ENTITIES
+        if _is_delta(settings.bronze_path(layer, entity))
+    ]
+    return [BronzeRow(*row) for row in _union(frames)]
 
 
 def load_manifest(target_path: Path) -> dict[str, Any]:
@@ -63,12 +62,37 @@ def model_path(settings: Settings, manifest: dict[str, Any], name: str) -> str:
     raise KeyError(f"model {name} is not in the dbt manifest")
 
 
-def read_model(
-    spark: Any, settings: Settings, manifest: dict[str, Any], name: str, columns: list[str]
-) -> list[dict[str, Any]] | None:
-    """The model's rows (only ``columns``), or None when dbt did not build it."""
-    path = model_path(settings, manifest, name)
-    if not (Path(path) / "_delta_log").is_dir():
-        return None
-    frame = spark.read.format("delta").load(path).select(*columns)
-    return [row.asDict() for row in frame.collect()]
+def read_models(
+    spark: Any,
+    settings: Settings,
+    manifest: dict[str, Any],
+    models: dict[str, str],
+    columns: list[str],
+) -> dict[str, list[dict[str, Any]] | None]:
+    """Rows (only ``columns``) of each model, by key of ``models``, in one Spark job; None for
+    a model dbt did not build."""
+    from pyspark.sql import functions as F
+
+    paths = {key: model_path(settings, manifest, name) for key, name in models.items()}
+    built = {key: path for key, path in paths.items() if _is_delta(path)}
+    frames = [
+        spark.read.format("delta").load(path).select(F.lit(key).alias("_key"), *columns)
+        for key, path in built.items()
+    ]
+    rows: dict[str, list[dict[str, Any]] | None] = {key: None for key in models}
+    for key in built:
+        rows[key] = []
+    for row in _union(frames):
+        record = row.asDict()
+        rows[record.pop("_key")].append(record)  # type: ignore[union-attr]
+    return rows
+
+
+def _is_delta(path: str) -> bool:
+    return (Path(path) / "_delta_log").is_dir()
+
+
+def _union(frames: list[Any]) -> list[Any]:
+    if not frames:
+        return []
+    return reduce(lambda a, b: a.unionByName(b), frames).collect()
