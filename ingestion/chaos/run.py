@@ -145,8 +145,7 @@ class ChaosRun:
     def _progress(self, sender: Sender) -> str:
         parts = []
         for layer in sender.events:
-            outcomes = sender.ledger.layer(layer)
-            acked = sum(1 for o in outcomes.values() if o.state == "acknowledged")
+            acked = sender.ledger.acknowledged(layer)
             parts.append(f"{layer} {acked:,}/{sender.events[layer] * len(ENTITIES):,} acked")
         return "sending: " + ", ".join(parts)
 

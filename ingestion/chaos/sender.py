@@ -100,7 +100,10 @@ PATHS = {"batch": BATCH, "stream": STREAM}
 
 @dataclass
 class LaneStats:
+    """Counters of one lane, written by its thread only."""
+
     events_sent: int = 0
+    acknowledged: int = 0
     requests: int = 0
     retried_requests: int = 0
     finished_at: float | None = None  # seconds after the start
@@ -108,19 +111,24 @@ class LaneStats:
 
 @dataclass
 class Ledger:
-    """Every sent record's outcome, by chaos id, and per-lane counters."""
+    """Every sent record's outcome by layer and chaos id, and per-lane counters. Outcomes
+    are read once the lanes are done; progress reads the lanes' counters."""
 
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    outcomes: dict[str, dict[str, Outcome]] = field(default_factory=dict)
     lanes: dict[tuple[str, str], LaneStats] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def layer(self, layer: str) -> dict[str, Outcome]:
-        prefix = f"{layer}/"
-        return {k: v for k, v in self.outcomes.items() if k.startswith(prefix)}
+        return self.outcomes.get(layer, {})
+
+    def acknowledged(self, layer: str) -> int:
+        return sum(s.acknowledged for (lane, _), s in self.lanes.items() if lane == layer)
 
     def note_error(self, error: str) -> None:
         key = error[:160]
-        self.errors[key] = self.errors.get(key, 0) + 1
+        with self._lock:
+            self.errors[key] = self.errors.get(key, 0) + 1
 
 
 class Sender:
@@ -154,6 +162,7 @@ class Sender:
     def start(self) -> None:
         self.started = self.clock()
         for layer in self.events:
+            self.ledger.outcomes[layer] = {}
             for entity in ENTITIES:
                 self.ledger.lanes[(layer, entity)] = LaneStats()
                 thread = threading.Thread(
@@ -209,7 +218,7 @@ class Sender:
         layer = path.layer
         pending = {chaos_id(layer, entity, e): e for e in events}
         outcomes = {cid: Outcome() for cid in pending}
-        self.ledger.outcomes.update(outcomes)
+        self.ledger.outcomes[layer].update(outcomes)
         url = path.url(self.url, self.settings, entity)
         deadline = self.clock() + self.retry_seconds
         attempt = 0
@@ -224,7 +233,7 @@ class Sender:
             stats.retried_requests += attempt > 1
             for cid in ids:
                 outcomes[cid].attempts += 1
-            if not self._settle(path, entity, ids, reply, pending, outcomes):
+            if not self._settle(path, entity, ids, reply, pending, outcomes, stats):
                 break
             if pending:
                 if self.clock() >= deadline or self.stop.is_set():
@@ -242,6 +251,7 @@ class Sender:
         reply: Reply,
         pending: dict[str, int],
         outcomes: dict[str, Outcome],
+        stats: LaneStats,
     ) -> bool:
         """Record one attempt's answer; False when the records must not be retried."""
         if reply.ok:
@@ -249,6 +259,7 @@ class Sender:
             for cid, (transport_id, error) in zip(ids, results, strict=True):
                 if transport_id is not None:
                     outcomes[cid].state, outcomes[cid].transport_id = ACKNOWLEDGED, transport_id
+                    stats.acknowledged += 1
                     del pending[cid]
                 else:
                     outcomes[cid].error = error
