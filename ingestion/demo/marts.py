@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import textwrap
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,7 +24,8 @@ from ingestion.config import Settings
 REPORT_EXPOSURE = "pinterest_insights_report"
 CORE_MARTS = ("fct_pin_posts", "dim_people")
 QUARANTINE_MODEL = "stg_pinterest__quarantined_records"
-MAX_CELL = 40  # longer text is cut with an ellipsis
+MAX_CELL = 40  # columns; longer text is cut with an ellipsis
+DESCRIPTION_WIDTH = 96
 ELLIPSIS = "…"
 NULL = "null"
 
@@ -102,8 +105,37 @@ def format_value(value: Any) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, int | Decimal | date):
         return str(value)
-    text = " ".join(str(value).split())
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + ELLIPSIS
+    return cut(" ".join(str(value).split()), MAX_CELL)
+
+
+def char_width(char: str) -> int:
+    """Terminal columns of one character: wide and full-width ones (most emoji) take two,
+    combining marks and format characters (joiners, variation selectors) none."""
+    if unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    return sum(char_width(char) for char in text)
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` if it fits in ``width`` columns, else its start and an ellipsis."""
+    if display_width(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        used += char_width(char)
+        if used > width - 1:
+            break
+        kept.append(char)
+    return "".join(kept) + ELLIPSIS
+
+
+def pad(text: str, width: int, right: bool) -> str:
+    gap = " " * (width - display_width(text))
+    return gap + text if right else text + gap
 
 
 def is_number(value: Any) -> bool:
@@ -113,14 +145,16 @@ def is_number(value: Any) -> bool:
 def render(table: MartRows, limit: int) -> list[str]:
     """The mart as text: a title line, its description, a header, a rule and the rows.
 
-    Numbers are right-aligned, everything else left-aligned, columns two spaces apart.
+    Numbers are right-aligned, everything else left-aligned, columns two spaces apart;
+    widths are terminal columns (an emoji takes two).
     ``limit`` caps the rows shown (0 shows all); a last line says how many were left out.
     """
     total = len(table.rows)
     shown = table.rows if limit == 0 else table.rows[:limit]
     cells = [[format_value(v) for v in row] for row in shown]
     widths = [
-        max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(table.columns)
+        max([len(name), *(display_width(row[i]) for row in cells)])
+        for i, name in enumerate(table.columns)
     ]
     numeric = [
         any(is_number(row[i]) for row in shown)
@@ -130,15 +164,14 @@ def render(table: MartRows, limit: int) -> list[str]:
 
     def line(values: list[str]) -> str:
         parts = [
-            value.rjust(width) if right else value.ljust(width)
+            pad(value, width, right)
             for value, width, right in zip(values, widths, numeric, strict=True)
         ]
         return "  " + "  ".join(parts).rstrip()
 
     noun = "row" if total == 1 else "rows"
     lines = [f"{table.mart.name} ({total} {noun})"]
-    if table.mart.description:
-        lines.append(f"  {table.mart.description}")
+    lines += [f"  {text}" for text in textwrap.wrap(table.mart.description, DESCRIPTION_WIDTH)]
     lines.append(line(list(table.columns)))
     lines.append(line(["-" * width for width in widths]))
     lines += [line(row) for row in cells]

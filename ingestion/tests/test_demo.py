@@ -15,6 +15,7 @@ import math
 import random
 import re
 import socket
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -121,6 +122,19 @@ class PrintedMart:
     more: int
 
 
+def terminal_columns(line: str) -> list[str]:
+    """The line as one entry per terminal column: a wide character (emoji) fills two."""
+    slots: list[str] = []
+    for char in line:
+        if unicodedata.category(char) in ("Mn", "Me", "Cf") and slots:
+            slots[-1] += char
+        elif unicodedata.east_asian_width(char) in ("W", "F"):
+            slots += [char, ""]
+        else:
+            slots.append(char)
+    return slots
+
+
 def parse_marts(text: str) -> dict[str, PrintedMart]:
     """Each `<name> (<n> rows)` block: the header, rows cut by the rule's column spans."""
     lines = text.splitlines()
@@ -140,7 +154,8 @@ def parse_marts(text: str) -> dict[str, PrintedMart]:
             if cut:
                 more = int(cut.group(1))
                 break
-            rows.append([row[a:b].strip() for a, b in spans])
+            slots = terminal_columns(row)
+            rows.append(["".join(slots[a:b]).strip() for a, b in spans])
         marts[title.group(1)] = PrintedMart(int(title.group(2)), columns, rows, more)
     return marts
 
@@ -155,7 +170,7 @@ def cell_matches(cell: str, value: Any) -> bool:
     if isinstance(value, datetime):
         return cell == value.isoformat(sep=" ")
     text = str(value)
-    return cell == text or (cell.endswith("…") and text.startswith(cell[:-1]) and len(text) > 40)
+    return cell == text or (cell.endswith("…") and text.startswith(cell[:-1]))
 
 
 def summary_row(out: str, label: str) -> tuple[str, str]:
@@ -278,3 +293,25 @@ def test_render_aligns_cuts_and_parses_back() -> None:
     ]  # fmt: skip
     assert not cell_matches("Chad", "Chat") and not cell_matches("7", 8)
     assert render(table, 0)[-1] == "  Peru                                          1     2.0"
+
+
+def test_render_counts_an_emoji_as_two_columns() -> None:
+    from ingestion.demo.marts import Mart, MartRows, render
+
+    table = MartRows(
+        Mart("posters", "", "/nowhere"),
+        ["poster_name", "follower_count"],
+        [("George \U0001f3a8 Life", 811), ("Plain name", 5), ("\U0001f3a8" * 25, 1)],
+    )
+    lines = render(table, 0)
+    # the poster column is 39 terminal columns wide: 19 emoji (38) and the ellipsis
+    assert lines[1:] == [
+        "  poster_name" + " " * 28 + "  follower_count",
+        "  " + "-" * 39 + "  " + "-" * 14,
+        "  George \U0001f3a8 Life" + " " * 25 + "  " + " " * 11 + "811",
+        "  Plain name" + " " * 29 + "  " + " " * 13 + "5",
+        "  " + "\U0001f3a8" * 19 + "\u2026" + "  " + " " * 13 + "1",
+    ]
+    parsed = parse_marts("\n".join(lines))["posters"]
+    assert parsed.rows[0] == ["George \U0001f3a8 Life", "811"]
+    assert cell_matches(parsed.rows[2][0], table.rows[2][0])
