@@ -28,6 +28,7 @@ MERGED_MODELS = {
     "user": "int_users_merged",
 }
 QUARANTINE_MODEL = "stg_pinterest__quarantined_records"
+EXAMPLES = 5  # records listed in the report when a check fails
 
 
 @dataclass
@@ -62,6 +63,7 @@ def account_path(
     lost = {cid: rid for cid, rid in acknowledged.items() if cid not in landed}
     moved = [cid for cid, rid in acknowledged.items() if cid in landed and rid not in landed[cid]]
     copies = {cid: len(rids) - 1 for cid, rids in landed.items() if len(rids) > 1}
+    undoubted = {cid for cid in copies if cid in outcomes and not outcomes[cid].doubted}
     lane_stats = [s for (lane_layer, _), s in lanes.items() if lane_layer == layer]
     finished = [s.finished_at for s in lane_stats if s.finished_at]
     events_sent = min((s.events_sent for s in lane_stats), default=0)
@@ -90,10 +92,18 @@ def account_path(
             1 for cid in landed if outcomes.get(cid, Outcome()).state != ACKNOWLEDGED
         ),
         "resent_copies": sum(copies.values()),
-        "resent_copies_without_doubt": sum(
-            n for cid, n in copies.items() if not outcomes.get(cid, Outcome()).doubted
-        ),
+        "resent_copies_without_doubt": sum(n for cid, n in copies.items() if cid in undoubted),
     }
+    if lost:
+        counts["lost_examples"] = [
+            {"chaos_id": cid, "record_id": lost[cid]} for cid in sorted(lost)[:EXAMPLES]
+        ]
+    if undoubted:
+        counts["copies_without_doubt_examples"] = [
+            {"chaos_id": cid, "record_ids": landed[cid], "attempts": outcomes[cid].attempts,
+             "last_error": outcomes[cid].error}
+            for cid in sorted(undoubted)[:EXAMPLES]
+        ]  # fmt: skip
     return PathAccount(counts, lost)
 
 

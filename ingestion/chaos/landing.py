@@ -38,6 +38,7 @@ class JobStart:
     first_commit_after_s: float | None = None
 
     def as_dict(self) -> dict[str, object]:
+        """``first_commit_after_s`` None: killed or stopped before its first commit."""
         return {"cause": self.cause, "first_commit_after_s": self.first_commit_after_s}
 
 
@@ -75,6 +76,7 @@ class LandingJob:
     def kill_and_restart(self, down_seconds: float) -> None:
         """SIGKILL the job's whole process group, wait ``down_seconds``, start it again."""
         with self._lock:
+            self.watch()
             if self.process is not None and self.process.poll() is not None:
                 self._note_exit()
             self._kill()
@@ -108,6 +110,7 @@ class LandingJob:
         with self._lock:
             if self.process is None or self.process.poll() is None:
                 return False
+            self.watch()
             self._note_exit()
             self.start("crash")
             return True

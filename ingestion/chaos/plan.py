@@ -1,14 +1,15 @@
 """What a chaos run does: how much it sends, how fast, and which faults it injects when.
 
-Faults run on two tracks at once, one per path, each spread evenly over the sending window:
+Faults run on four tracks at once, each track's steps spread evenly over the sending window:
 
-- Kafka track: SIGKILL the broker (then start it again), SIGKILL the Kafka landing job (then
-  start it again), restart the gateway; the broker kills beyond the first come last.
-- Kinesis track: restart kinesis-local (``graceful``: SIGTERM and wait, or ``kill``: SIGKILL),
-  SIGKILL the Kinesis landing job (then start it again).
+- kafka: SIGKILL the broker (then start it again), restart the gateway, the other broker kills;
+- kafka landing: SIGKILL the Kafka landing job (then start it again);
+- kinesis: restart kinesis-local (``graceful``: SIGTERM and wait, or ``kill``: SIGKILL);
+- kinesis landing: SIGKILL the Kinesis landing job (then start it again).
 
-A step never starts before the previous step of its track has finished, so on a slow
-machine a track may run past the end of sending; the run waits for both tracks.
+A step never starts before the previous step of its track has finished, and a landing job is
+killed only once it has committed a batch, so on a slow machine a track may run past the end
+of sending; the run waits for every track.
 """
 
 from __future__ import annotations
@@ -84,18 +85,18 @@ class ChaosPlan:
         return min(self.events, round(self.seconds * self.stream_rate))
 
     def schedule(self) -> list[FaultStep]:
-        kafka = (
-            [KILL_BROKER] * min(self.broker_kills, 1)
-            + [KILL_KAFKA_LANDING] * self.kafka_landing_kills
-            + [RESTART_GATEWAY] * self.gateway_restarts
-            + [KILL_BROKER] * max(self.broker_kills - 1, 0)
-        )
+        gateway = [RESTART_GATEWAY] * self.gateway_restarts
+        brokers = [KILL_BROKER] * self.broker_kills
         kinesis_action = RESTART_KINESIS if self.kinesis_fault == "graceful" else KILL_KINESIS
-        kinesis = [kinesis_action] * self.kinesis_restarts + [
-            KILL_KINESIS_LANDING
-        ] * self.kinesis_landing_kills
+        tracks = {
+            # the gateway restart after the first broker kill, the other kills after it
+            "kafka": brokers[:1] + gateway + brokers[1:],
+            "kafka landing": [KILL_KAFKA_LANDING] * self.kafka_landing_kills,
+            "kinesis": [kinesis_action] * self.kinesis_restarts,
+            "kinesis landing": [KILL_KINESIS_LANDING] * self.kinesis_landing_kills,
+        }
         steps = []
-        for track, actions in (("kafka", kafka), ("kinesis", kinesis)):
+        for track, actions in tracks.items():
             for index, action in enumerate(actions):
                 at = self.seconds * (index + 1) / (len(actions) + 1)
                 steps.append(FaultStep(track, action, round(at, 2)))
