@@ -92,7 +92,9 @@ class Progress:
         self.print(f"[{number}/{total}] {self.titles[name]}")
         began = self.clock()
         path = self.log_path(name)
-        with open(path, "w", encoding="utf-8") as log:
+        path.write_text("", encoding="utf-8")
+        # append mode: a child that writes the same file (dbt) never has its output overwritten
+        with open(path, "a", encoding="utf-8") as log:
             step = Step(number, name, path, log, self.echo)
             self.steps[name] = step
             try:
