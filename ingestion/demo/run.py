@@ -1,9 +1,10 @@
 """The steps of ``pinpipe demo``, in order, each with its own log under ``<state>/logs/demo``.
 
-stack -> source -> emulate -> land -> dbt build -> dbt docs -> marts -> stop. Python functions
-are called in this process where they exist (stack, source, emulator, landing); dbt runs as
-its own process through ``run_dbt`` (it owns the metastore). The services the run started
-are stopped at the end, also after a failure or Ctrl-C, unless ``keep`` is set.
+stack -> source -> emulate -> land kafka -> land kinesis -> dbt build -> dbt docs -> marts ->
+stop. Python functions are called in this process where they exist (stack, source, emulator,
+landing); dbt runs as its own process through ``run_dbt`` (it owns the metastore). The
+services the run started are stopped at the end, also after a failure or Ctrl-C, unless
+``keep`` is set.
 """
 
 from __future__ import annotations
