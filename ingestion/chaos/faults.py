@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,13 @@ from ingestion.chaos.plan import (
 )
 
 KINESIS_STOP_TIMEOUT = 120.0  # longer than kinesis-local's own 30 s shutdown wait
+START_ATTEMPTS = 3  # a service that fails to start (its port not yet free, ...) is tried again
+SERVICE_OF = {
+    KILL_BROKER: "kafka",
+    RESTART_GATEWAY: "gateway",
+    RESTART_KINESIS: "kinesis",
+    KILL_KINESIS: "kinesis",
+}
 LANDING_PROGRESS_TIMEOUT = 300.0  # a landing job is killed after it committed a batch
 LANDING_KILLS = (KILL_KAFKA_LANDING, KILL_KINESIS_LANDING)
 
@@ -63,9 +71,13 @@ class FaultInjector:
         self.say = say
         self.clock = clock
         self.records: list[FaultRecord] = []
+        self.crashes: list[dict[str, Any]] = []  # services that ended by themselves
+        # held by whoever works on a service: a fault, or the revival of a crashed one
+        self._service_locks = {
+            name: threading.Lock() for name in dict.fromkeys(SERVICE_OF.values())
+        }
         self.stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._lock = threading.Lock()
 
     def start(self, started: float) -> None:
         """Run the schedule, its times counted from ``started`` (a ``clock`` reading)."""
@@ -104,37 +116,80 @@ class FaultInjector:
             self.say(f"fault at {record.at_s:.1f} s: {step.action}")
             begin = self.clock()
             try:
-                record.note = self._inject(step.action) or record.note
+                with self._holding(SERVICE_OF.get(step.action)):
+                    record.note = self._inject(step.action) or record.note
                 record.took_s = round(self.clock() - begin, 1)
             except Exception as exc:  # noqa: BLE001 - a failed fault is reported, not raised
                 record.error = f"{type(exc).__name__}: {exc}"[:500]
                 self.say(f"fault {step.action} failed: {record.error}")
-            with self._lock:
-                self.records.append(record)
+            self.records.append(record)
 
     def _inject(self, action: str) -> str | None:
         down = self.plan.down_seconds
         if action == KILL_BROKER:
             self.stack.kill("kafka")
             time.sleep(down)
-            self.stack.restart("kafka")
-            return None
+            return self._bring_back("kafka")
         if action == RESTART_GATEWAY:
-            self.stack.restart("gateway")
-            return None
+            return self._bring_back("gateway")
         if action == RESTART_KINESIS:
             self.stack.tracked("kinesis").stop(timeout=KINESIS_STOP_TIMEOUT)
-            self.stack.start("kinesis")
-            return "SIGTERM, waited for kinesis-local to write its data and exit"
+            note = "SIGTERM, waited for kinesis-local to write its data and exit"
+            return "; ".join(filter(None, [note, self._bring_back("kinesis")]))
         if action == KILL_KINESIS:
             self.stack.kill("kinesis")
             time.sleep(down)
-            self.stack.restart("kinesis")
-            return None
+            return self._bring_back("kinesis")
         if action in LANDING_KILLS:
             self._job(action).kill_and_restart(down)
             return "SIGKILL of the process group, started again (first commit: see landing)"
         raise ValueError(f"unknown fault {action!r}")
+
+    def revive_crashed(self, started: float) -> None:
+        """Start again a service that ended by itself (no fault working on it), as a service
+        manager would, and note it."""
+        for name, lock in self._service_locks.items():
+            if not lock.acquire(blocking=False):
+                continue  # a fault is working on it
+            try:
+                if not self.stack.is_running(name):
+                    self._revive(name, started)
+            finally:
+                lock.release()
+
+    def _revive(self, name: str, started: float) -> None:
+        crash: dict[str, Any] = {
+            "service": name,
+            "at_s": round(self.clock() - started, 1),
+            "last_log": _last_error(self.stack.tracked(name).log_tail(40)),
+        }
+        self.say(f"{name} ended by itself: {crash['last_log']}")
+        try:
+            crash["note"] = self._bring_back(name) or "started again"
+        except Exception as exc:  # noqa: BLE001 - reported, the run goes on
+            crash["error"] = f"{type(exc).__name__}: {exc}"[:500]
+        self.crashes.append(crash)
+
+    def _bring_back(self, name: str) -> str | None:
+        """(Re)start a service, up to START_ATTEMPTS times; a note when it took more than one."""
+        errors: list[str] = []
+        for _ in range(START_ATTEMPTS):
+            try:
+                self.stack.restart(name)
+            except Exception as exc:  # noqa: BLE001 - StackError and what a start may raise
+                errors.append(str(exc).splitlines()[0][:200])
+                time.sleep(5)
+                continue
+            return f"started at attempt {len(errors) + 1}; before: {errors}" if errors else None
+        raise RuntimeError(f"{name} did not start in {START_ATTEMPTS} attempts: {errors}")
+
+    @contextmanager
+    def _holding(self, name: str | None) -> Iterator[None]:
+        if name is None:
+            yield
+            return
+        with self._service_locks[name]:
+            yield
 
     def _job(self, action: str) -> LandingJob:
         return self.jobs["kafka" if action == KILL_KAFKA_LANDING else "kinesis"]
@@ -146,3 +201,11 @@ class FaultInjector:
             if self.clock() >= deadline or self.stop.wait(0.5):
                 return False
         return True
+
+
+def _last_error(log_tail: str) -> str:
+    lines = [line.strip() for line in log_tail.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if "Error" in line or "Exception" in line:
+            return line[:300]
+    return lines[-1][:300] if lines else "(empty log)"

@@ -24,6 +24,7 @@ def build_report(
     settings: Settings,
     paths: dict[str, dict[str, Any]],
     faults: list[dict[str, Any]],
+    service_crashes: list[dict[str, Any]],
     landing: dict[str, Any],
     bad_input: list[BadInputResult],
     dbt: dict[str, Any],
@@ -79,6 +80,7 @@ def build_report(
         "batch": paths["batch"],
         "stream": paths["stream"],
         "faults": faults,
+        "service_crashes": service_crashes,
         "landing": landing,
         "bad_input": {
             "cases": len(bad_input),

@@ -132,6 +132,7 @@ class ChaosRun:
         last = time.monotonic()
         while sender.running or injector.running:
             time.sleep(1.0)
+            injector.revive_crashed(sender.started)
             for job in jobs.values():
                 if job.restart_if_exited():
                     self.say(f"landing {job.source} ended by itself; started again")
@@ -141,6 +142,7 @@ class ChaosRun:
                 self.say(self._progress(sender))
         sender.join()
         injector.join()
+        injector.revive_crashed(sender.started)
 
     def _progress(self, sender: Sender) -> str:
         parts = []
@@ -223,6 +225,7 @@ class ChaosRun:
             settings=self.settings,
             paths=paths,
             faults=[record.as_dict() for record in injector.records],
+            service_crashes=injector.crashes,
             landing={
                 source: {
                     "starts": [start.as_dict() for start in jobs[source].starts],
