@@ -250,9 +250,9 @@ def cases(settings: Settings) -> list[BadInput]:
     ]  # fmt: skip
 
 
-def send(settings: Settings, case: BadInput, base_url: str | None = None) -> BadInputResult:
+def send(settings: Settings, case: BadInput) -> BadInputResult:
     """Send one case once and judge the answer (the quarantine half is judged later)."""
-    base = (base_url or settings.gateway).rstrip("/")
+    base = settings.gateway.rstrip("/")
     if case.layer == "batch":
         topic = case.route or settings.topic(case.entity)
         method, url = "POST", f"{base}/topics/{topic}"
@@ -289,8 +289,8 @@ def send(settings: Settings, case: BadInput, base_url: str | None = None) -> Bad
     return result
 
 
-def probe(settings: Settings, base_url: str | None = None) -> list[BadInputResult]:
-    return [send(settings, case, base_url) for case in cases(settings)]
+def probe(settings: Settings) -> list[BadInputResult]:
+    return [send(settings, case) for case in cases(settings)]
 
 
 def _json(answer: requests.Response) -> Any:

@@ -132,7 +132,7 @@ class Ledger:
 
 
 class Sender:
-    """Sends ``events[layer]`` events per path at ``rates[layer]`` events/s through ``url``."""
+    """Sends ``events[layer]`` events per path at ``rates[layer]`` events/s to the gateway."""
 
     def __init__(
         self,
@@ -142,7 +142,6 @@ class Sender:
         events: dict[str, int],
         rates: dict[str, float],
         retry_seconds: float,
-        url: str | None = None,
         linger: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -151,7 +150,7 @@ class Sender:
         self.events = {layer: n for layer, n in events.items() if n > 0}
         self.rates = rates
         self.retry_seconds = retry_seconds
-        self.url = (url or settings.gateway).rstrip("/")
+        self.url = settings.gateway.rstrip("/")
         self.linger = linger
         self.clock = clock
         self.ledger = Ledger()
@@ -172,13 +171,9 @@ class Sender:
                 thread.start()
                 self._threads.append(thread)
 
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for every lane; True when all finished."""
-        deadline = None if timeout is None else self.clock() + timeout
+    def join(self) -> None:
         for thread in self._threads:
-            left = None if deadline is None else max(0.0, deadline - self.clock())
-            thread.join(left)
-        return not any(t.is_alive() for t in self._threads)
+            thread.join()
 
     @property
     def running(self) -> bool:
