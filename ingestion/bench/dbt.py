@@ -6,13 +6,19 @@ times a full ``dbt build``, appends 1% more events and times the incremental ``d
 The rows carry the source's dirty values: the four follower_count shapes in the domain's
 proportions, story-format rows full of placeholders, the three datetime wire forms, exact
 re-sends (keys drawn with replacement) and about 0.1% malformed JSON.
+
+Beside each wall time it reports the CPU seconds that dbt and its Spark JVM used (sampled from
+/proc) and the load average around the run: on a shared machine the wall time says as much
+about the neighbours as about the project; the CPU seconds hardly change with them.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -115,10 +121,14 @@ def measure(settings: Settings, state: Path, events: int, args: argparse.Namespa
         "bronze_rows": bronze_rows,
         "generate_seconds": round(generate_seconds, 1),
         "full_build_seconds": full["seconds"],
+        "full_build_cpu_seconds": full["cpu_seconds"],
         "full_build_nodes": full["nodes"],
         "incremental_events": extra,
         "incremental_build_seconds": incremental["seconds"],
+        "incremental_build_cpu_seconds": incremental["cpu_seconds"],
         "incremental_share_of_full": round(incremental["seconds"] / full["seconds"], 3),
+        "incremental_cpu_share_of_full": share(incremental["cpu_seconds"], full["cpu_seconds"]),
+        "load_average_1m": {"full": full["load"], "incremental": incremental["load"]},
         "slowest_nodes_full": full["slowest"],
         "slowest_nodes_incremental": incremental["slowest"],
         "full_build_target_seconds": target,
@@ -132,23 +142,96 @@ def timed_build(settings: Settings, state: Path, name: str) -> dict:
 
     from ingestion.dbt_runner import run_dbt
 
-    target = state / f"target-{name}"
+    # one target dir for every run, as a scheduled project has: later runs parse partially
+    target = state / "target"
     args = [
         "build", "--exclude-resource-type", "unit_test",
         "--target-path", str(target), "--log-path", str(state / "logs"),
     ]  # fmt: skip
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    result = run_dbt(settings, args, target="local", log_path=state / f"{name}.log", check=False)
+    with DescendantCpu() as cpu:
+        result = run_dbt(
+            settings, args, target="local", log_path=state / f"{name}.log", check=False
+        )
     seconds = round(time.perf_counter() - started, 1)
+    load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
     if result.returncode != 0:
         raise RuntimeError(f"dbt build ({name}) failed; log: {state / f'{name}.log'}")
     nodes = json.loads((target / "run_results.json").read_text())["results"]
     slowest = sorted(nodes, key=lambda n: -n["execution_time"])[:5]
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu.seconds,
+        "load": load,
         "nodes": len(nodes),
         "slowest": {n["unique_id"].split(".")[-1]: round(n["execution_time"], 1) for n in slowest},
     }
+
+
+def share(part: float | None, whole: float | None) -> float | None:
+    return None if part is None or not whole else round(part / whole, 3)
+
+
+def descendant_cpu_seconds(root: int) -> dict[int, float]:
+    """User + system CPU seconds of every process below ``root``, read from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while the table was read
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+    below = {}
+    for pid, seconds in cpu.items():
+        ancestor = parents.get(pid)
+        while ancestor and ancestor != root:
+            ancestor = parents.get(ancestor)
+        if ancestor == root:
+            below[pid] = seconds
+    return below
+
+
+class DescendantCpu:
+    """CPU seconds the child processes (dbt, its Spark JVM) use inside a ``with`` block.
+
+    Sampled every ``interval`` seconds, because the JVM may end after dbt and is then no
+    longer below this process; ``seconds`` is None where /proc does not exist.
+    """
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self.seconds: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample_until_stopped, daemon=True)
+        self._start: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+
+    def __enter__(self) -> DescendantCpu:
+        if Path("/proc/self/stat").exists():
+            self._start = descendant_cpu_seconds(os.getpid())
+            self._last = dict(self._start)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._thread.is_alive():
+            return
+        self._stop.set()
+        self._thread.join()
+        self._last.update(descendant_cpu_seconds(os.getpid()))
+        used = sum(now - self._start.get(pid, 0.0) for pid, now in self._last.items())
+        self.seconds = round(used, 1)
+
+    def _sample_until_stopped(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._last.update(descendant_cpu_seconds(os.getpid()))
 
 
 def write_events(
