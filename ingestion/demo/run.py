@@ -157,6 +157,7 @@ class Demo:
             step.write(f"{stats.url}: {step.note}")
 
     def emulate(self) -> None:
+        from ingestion.demo.source import KeyedSourceReader
         from ingestion.emulator.runner import Emulator
 
         with self.progress.step("emulate") as step:
@@ -168,7 +169,11 @@ class Demo:
                 batch_size=self.options.batch_size,
                 progress=sys.stderr.isatty(),
             )
-            result = emulator.run()
+            reader = KeyedSourceReader(self.settings.source)
+            try:
+                result = emulator.run(reader)
+            finally:
+                reader.close()
             step.write(result.as_text())
             if result.interrupted:
                 raise KeyboardInterrupt

@@ -315,3 +315,23 @@ def test_render_counts_an_emoji_as_two_columns() -> None:
     parsed = parse_marts("\n".join(lines))["posters"]
     assert parsed.rows[0] == ["George \U0001f3a8 Life", "811"]
     assert cell_matches(parsed.rows[2][0], table.rows[2][0])
+
+
+def test_keyed_reader_reads_the_rows_of_the_classic_reader(replica_url: str) -> None:
+    from ingestion.demo.source import KeyedSourceReader
+    from ingestion.emulator.reader import SourceReader
+    from ingestion.emulator.sampler import ClassicSampler
+    from ingestion.source_db.writer import SourceError
+
+    classic, keyed = SourceReader(replica_url), KeyedSourceReader(replica_url)
+    try:
+        rows = classic.row_count()
+        sampler = ClassicSampler(rows, 100)
+        offsets = [0, rows - 1, *(sampler.next().offset for _ in range(200))]
+        for offset in offsets:
+            assert keyed.read_event(offset) == classic.read_event(offset), offset
+        with pytest.raises(SourceError, match=f"no row at offset {rows}"):
+            keyed.read("pin", rows)
+    finally:
+        classic.close()
+        keyed.close()
