@@ -37,14 +37,18 @@ def payloads(entity: str, n: int, tag: str) -> list[bytes]:
     return [json.dumps(r, ensure_ascii=False).encode() for r in rows]
 
 
-def isolated(settings: Settings, name: str) -> Settings:
-    """Own topics, streams, lake and checkpoints: a checkpoint belongs to one topic/stream.
+def isolated(settings: Settings, name: str, streams: bool = False) -> Settings:
+    """Own topics, streams, lake and checkpoints: other tests of the session write to the
+    default topics and streams, and a checkpoint belongs to one topic/stream.
 
-    The topics are created here (the broker does not create topics on first use)."""
+    The topics (and, with `streams`, the Kinesis streams) are created here: neither
+    service creates them on first use."""
     state = settings.state_dir / name  # type: ignore[operator]
     local = replace(settings, topic_prefix=name, stream_prefix=name,
                     lake_dir=state / "lake", checkpoint_dir=state / "checkpoints")  # fmt: skip
     SERVICES["kafka"].provision(local)
+    if streams:
+        SERVICES["kinesis"].provision(local)
     return local
 
 
@@ -53,6 +57,7 @@ def bronze(spark, settings: Settings, layer: str, entity: str):
 
 
 def test_kafka_once_lands_every_acknowledged_offset_once(spark, settings, producer) -> None:
+    settings = isolated(settings, "once-kafka")
     acked, sent = {}, {}
     for entity in ENTITIES:
         values = payloads(entity, 40, "once") + ([MALFORMED] if entity == "pin" else [])
@@ -79,6 +84,7 @@ def test_kafka_once_lands_every_acknowledged_offset_once(spark, settings, produc
 def test_kinesis_once_lands_every_acknowledged_sequence_number_once(
     spark, settings, kinesis
 ) -> None:
+    settings = isolated(settings, "once-kinesis", streams=True)
     acked, sent = {}, {}
     for entity in ENTITIES:
         values = payloads(entity, 30, "once") + ([MALFORMED] if entity == "geo" else [])
