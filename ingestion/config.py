@@ -66,7 +66,7 @@ class Settings:
     kafka_partitions: int = 1
     kafka_heap: str = "512m"  # JVM heap of the local broker
     kinesis_port: int = 4568
-    kinesis_shards: int = 1
+    kinesis_shards: int = 16  # kinesis-local's puts slow down as a shard fills (docs/stack.md)
     gateway_port: int = 8082
     airflow_port: int = 8080  # `pinpipe airflow`: the Airflow UI / API server
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,8 @@ KAFKA_JSON = "application/vnd.kafka.json.v2+json"
 KAFKA_BINARY = "application/vnd.kafka.binary.v2+json"
 JSON = "application/json"
 TIMEOUT = 60.0
+UNAVAILABLE_RETRIES = 3  # 503 / 504 means the service behind the gateway was busy or down
+UNAVAILABLE_PAUSE = 2.0
 DEEP = 100_000  # nesting levels: beyond any recursive parser's stack
 SHALLOW_DEEP = 400  # nesting a parser takes: the record lands
 INVALID = (400, "ValidationException")  # Kinesis proxy: a field missing or of a wrong type
@@ -93,6 +96,7 @@ class BadInputResult:
     code: int | str | None = None
     transport_id: str | None = None
     problem: str | None = None
+    unavailable: int = 0  # 503 / 504 answers before this one, each followed by a retry
 
     def as_dict(self) -> dict[str, Any]:
         expected = (
@@ -108,6 +112,7 @@ class BadInputResult:
             "code": self.code,
             **({"record_id": self.transport_id} if self.transport_id else {}),
             **({"problem": self.problem} if self.problem else {}),
+            **({"retried_after_unavailable": self.unavailable} if self.unavailable else {}),
         }
 
 
@@ -251,7 +256,7 @@ def cases(settings: Settings) -> list[BadInput]:
 
 
 def send(settings: Settings, case: BadInput) -> BadInputResult:
-    """Send one case once and judge the answer (the quarantine half is judged later)."""
+    """Send one case and judge the answer (the quarantine half is judged later)."""
     base = settings.gateway.rstrip("/")
     if case.layer == "batch":
         topic = case.route or settings.topic(case.entity)
@@ -265,11 +270,16 @@ def send(settings: Settings, case: BadInput) -> BadInputResult:
         method = "PUT"
     headers = {"Content-Type": case.content_type} if case.content_type else {}
     result = BadInputResult(case)
-    try:
-        answer = requests.request(method, url, data=case.body, headers=headers, timeout=TIMEOUT)
-    except requests.RequestException as exc:
-        result.problem = f"no answer: {type(exc).__name__}: {exc}"[:300]
-        return result
+    while True:
+        try:
+            answer = requests.request(method, url, data=case.body, headers=headers, timeout=TIMEOUT)
+        except requests.RequestException as exc:
+            result.problem = f"no answer: {type(exc).__name__}: {exc}"[:300]
+            return result
+        if not _retry(case, answer.status_code, result.unavailable):
+            break
+        result.unavailable += 1
+        time.sleep(UNAVAILABLE_PAUSE)
     result.status = answer.status_code
     body = _json(answer)
     if answer.status_code == 200:
@@ -287,6 +297,14 @@ def send(settings: Settings, case: BadInput) -> BadInputResult:
     elif (answer.status_code, result.code) != (case.status, case.code):
         result.problem = f"got {answer.status_code} {result.code}: {answer.text[:200]}"
     return result
+
+
+def _retry(case: BadInput, status: int, retried: int) -> bool:
+    """A client retries 503 (not written) and, for what must be refused, 504 (in doubt); a
+    record that must land is not sent twice on a 504."""
+    if retried >= UNAVAILABLE_RETRIES:
+        return False
+    return status == 503 or (status == 504 and not case.accepted)
 
 
 def probe(settings: Settings) -> list[BadInputResult]:

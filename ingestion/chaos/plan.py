@@ -42,7 +42,7 @@ class ChaosPlan:
 
     events: int = 100_000  # batch path (Kafka REST Proxy)
     rate: float = 1_000.0  # batch events per second
-    stream_rate: float = 20.0  # stream events per second, over the same window
+    stream_rate: float = 100.0  # stream events per second, over the same window
     broker_kills: int = 3
     kafka_landing_kills: int = 1
     gateway_restarts: int = 1

@@ -63,7 +63,9 @@ def kinesis_client(settings: Settings, pool_size: int) -> Any:
     kwargs: dict[str, Any] = {
         "region_name": settings.aws_region,
         "config": Config(
-            retries={"max_attempts": 2, "mode": "standard"},
+            # one attempt: a put retried after a timeout can store its records twice; the
+            # gateway answers 504 (in doubt) instead and the client decides
+            retries={"max_attempts": 1, "mode": "standard"},
             connect_timeout=min(timeout, 5.0),
             read_timeout=timeout,
             max_pool_connections=pool_size,

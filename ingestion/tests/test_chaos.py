@@ -55,7 +55,7 @@ def test_the_plan_spreads_one_fault_of_each_kind_over_the_window():
     assert plan.stream_events == 400
     full = ChaosPlan()
     assert [s.action for s in full.schedule()].count(KILL_BROKER) == 3
-    assert full.seconds == 100 and full.stream_events == 2000
+    assert full.seconds == 100 and full.stream_events == 10_000
     with pytest.raises(ValueError, match="kinesis fault"):
         ChaosPlan(kinesis_fault="pause")
 
