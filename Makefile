@@ -64,8 +64,9 @@ lint: setup ## ruff and sqlfluff
 	$(BIN)/ruff check ingestion airflow
 	$(BIN)/sqlfluff lint models macros tests
 
-clean: ## remove local data (lake, catalog, checkpoints, logs); keeps installs
-	rm -rf $(STATE)/lake $(STATE)/spark $(STATE)/checkpoints $(STATE)/run $(STATE)/logs target logs
+clean: ## remove local data (lake, catalog, checkpoints, logs, broker and kinesis-local data, source replica); keeps installs
+	rm -rf $(STATE)/lake $(STATE)/spark $(STATE)/checkpoints $(STATE)/run $(STATE)/logs \
+		$(STATE)/kafka $(STATE)/kinesis $(STATE)/chaos $(STATE)/source.db target logs
 
 clean-all: clean ## also remove the venv, jars and node_modules
 	rm -rf $(VENV) $(STATE) node_modules
