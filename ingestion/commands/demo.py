@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "  1 stack         start the Kafka broker, kinesis-local and the gateway (only\n"
             "                  those not running; topics and streams are created)\n"
             "  2 source        create the SQLite replica of the three RDS tables if missing\n"
-            "  3 emulate       post --events events through the gateway on both paths\n"
+            "  3 emulate       post --events events through the gateway to Kafka and the\n"
+            "                  first --stream-events of them to Kinesis as well\n"
             "                  (batch: REST Proxy -> Kafka; stream: Kinesis API -> kinesis-local)\n"
             "  4 land kafka    `land kafka --once`: topics -> bronze batch Delta tables\n"
             "  5 land kinesis  `land kinesis --once`: streams -> bronze stream Delta tables\n"
@@ -51,8 +52,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--events", type=_at_least(1), default=30_000,
-        help="events to emulate; each is one pin, geo and user record on each path "
-        "(default: 30000, i.e. 180,000 records)",
+        help="events to emulate on the batch path (Kafka); each is one pin, geo and user "
+        "record (default: 30000)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--stream-events", type=_at_least(0), default=3_000,
+        help="of those, the first N also go to the stream path (Kinesis); kinesis-local "
+        "slows down as its streams fill (default: 3000, at most --events)",
     )  # fmt: skip
     parser.add_argument(
         "--batch-size", type=_at_least(1), default=500,
@@ -74,6 +80,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.demo.run import DemoOptions, run_demo
 
     options = DemoOptions(
-        events=args.events, batch_size=args.batch_size, rows=args.rows, keep=args.keep
+        events=args.events,
+        stream_events=min(args.stream_events, args.events),
+        batch_size=args.batch_size,
+        rows=args.rows,
+        keep=args.keep,
     )
     return run_demo(settings, options)

@@ -40,8 +40,8 @@ DOCS_PORT = 8081
 STEPS = {
     "stack": "stack: start the Kafka broker, kinesis-local and the gateway where not running",
     "source": "source: create the replica of the three RDS tables if it is missing",
-    "emulate": "emulate: post {events} events through the gateway on both paths "
-    "(batch -> Kafka, stream -> Kinesis)",
+    "emulate": "emulate: post {events} events through the gateway to Kafka (batch), "
+    "the first {stream_events} of them to Kinesis too (stream)",
     "land-kafka": "land kafka --once: Kafka topics -> bronze batch Delta tables",
     "land-kinesis": "land kinesis --once: Kinesis streams -> bronze stream Delta tables",
     "dbt-build": "dbt build: staging + quarantine, lambda merge, gold marts, data tests",
@@ -59,6 +59,7 @@ class DemoError(RuntimeError):
 @dataclass(frozen=True)
 class DemoOptions:
     events: int = 30_000
+    stream_events: int = 3_000  # the first N events also go to Kinesis (docs/demo.md)
     batch_size: int = 500  # records per request on both paths (PutRecords takes up to 500)
     rows: int = 10  # rows shown per mart; 0 shows all
     keep: bool = False
@@ -70,10 +71,11 @@ class Demo:
 
         self.settings = settings
         self.options = options
-        titles = {name: title.format(events=f"{options.events:,}") for name, title in STEPS.items()}
+        counts = {"events": f"{options.events:,}", "stream_events": f"{options.stream_events:,}"}
+        titles = {name: title.format(**counts) for name, title in STEPS.items()}
         self.progress = Progress(titles, settings.state_dir / "logs" / "demo", out)  # type: ignore[operator]
         self.spark = DemoSpark(settings, self.progress.log_path("spark"))
-        self.summary = DemoSummary(events=options.events)
+        self.summary = DemoSummary(events=options.events, stream_events=options.stream_events)
         self.stack = Stack(settings, log=self._stack_log)
         self.running_before: set[str] | None = None  # None: unknown, so stop nothing
         self.current: Step | None = None
@@ -161,32 +163,39 @@ class Demo:
         from ingestion.emulator.runner import Emulator
 
         with self.progress.step("emulate") as step:
-            emulator = Emulator(
-                self.settings,
-                mode="both",
-                count=self.options.events,
-                rate=0,
-                batch_size=self.options.batch_size,
-                progress=sys.stderr.isatty(),
-            )
             reader = KeyedSourceReader(self.settings.source)
+            notes = []
             try:
-                result = emulator.run(reader)
+                # the same seed: the stream path carries the first events of the batch path
+                for mode, count in (("batch", self.options.events),
+                                    ("stream", self.options.stream_events)):  # fmt: skip
+                    if not count:
+                        continue
+                    emulator = Emulator(
+                        self.settings,
+                        mode=mode,
+                        count=count,
+                        rate=0,
+                        batch_size=self.options.batch_size,
+                        progress=sys.stderr.isatty(),
+                    )
+                    result = emulator.run(reader)
+                    step.write(result.as_text())
+                    if result.interrupted:
+                        raise KeyboardInterrupt
+                    if result.stopped:
+                        raise DemoError(result.stopped)
+                    tally = result.layers[mode]
+                    counts = self.summary.paths[mode]
+                    counts.sent, counts.acknowledged = tally.sent, tally.acknowledged
+                    counts.failed, counts.in_doubt = tally.failed, tally.in_doubt
+                    notes.append(
+                        f"{mode}: {result.acknowledged:,} of {result.records_sent:,} records "
+                        f"acknowledged, {result.events_per_second:,.0f} events/s"
+                    )
             finally:
                 reader.close()
-            step.write(result.as_text())
-            if result.interrupted:
-                raise KeyboardInterrupt
-            if result.stopped:
-                raise DemoError(result.stopped)
-            for layer, tally in result.layers.items():
-                counts = self.summary.paths[layer]
-                counts.sent, counts.acknowledged = tally.sent, tally.acknowledged
-                counts.failed, counts.in_doubt = tally.failed, tally.in_doubt
-            step.note = (
-                f"{result.acknowledged:,} of {result.records_sent:,} records acknowledged, "
-                f"{result.events_per_second:,.0f} events/s"
-            )
+            step.note = "; ".join(notes)
 
     def land(self, source: str) -> None:
         """``land <source> --once``; landed rows are counted in bronze, not taken on trust."""

@@ -24,6 +24,7 @@ class PathCounts:
 @dataclass
 class DemoSummary:
     events: int = 0
+    stream_events: int = 0
     paths: dict[str, PathCounts] = field(
         default_factory=lambda: {layer: PathCounts() for layer in PATHS}
     )
@@ -46,7 +47,8 @@ class DemoSummary:
         widths = [max(len(title), 12) for title in PATHS.values()]
         lines = [
             "Summary",
-            f"  events sent       {self.events:,} (3 records per path each)",
+            f"  events sent       {self.events:,} to Kafka, the first {self.stream_events:,} "
+            "also to Kinesis (3 records each)",
             "  "
             + " " * label_width
             + "  ".join(
