@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ingestion.config import Settings
+from ingestion.stack.processes import proc_stat
 
 TARGETS = {30_000: 90.0, 1_000_000: 300.0}
 """Full-build wall-time targets in seconds on 2 cores; incremental <= 30% of full."""
@@ -182,7 +183,7 @@ def descendant_cpu_seconds(root: int) -> dict[int, float]:
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = proc_stat(int(entry.name))
         except OSError:  # the process ended while the table was read
             continue
         pid = int(entry.name)

@@ -93,12 +93,18 @@ class Tracked:
 _children: dict[int, subprocess.Popen] = {}
 
 
+def proc_stat(pid: int) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state, ppid, ...; the
+    name may hold spaces and parentheses). OSError when the process is gone."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _running(pid: int) -> bool:
     child = _children.get(pid)
     if child is not None and child.poll() is not None:
         return False
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        state = proc_stat(pid)[0]
     except (OSError, IndexError):
         return False
     return state not in ("Z", "X")
