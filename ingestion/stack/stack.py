@@ -47,7 +47,7 @@ class Stack:
         """Stop the services this state dir's pid files record, gateway first."""
         stopped = []
         for name in reversed(self.names(services)):
-            if self.tracked(name).stop(timeout=30):
+            if self.stop(name, timeout=30):
                 stopped.append(name)
                 self.log(f"stopped {name}")
         return stopped
@@ -55,13 +55,22 @@ class Stack:
     def kill(self, name: str) -> None:
         """SIGKILL a service (fault injection); ``restart`` brings it back."""
         self.names([name])
-        if not self.tracked(name).stop(timeout=10, force=True):
+        if not self.stop(name, timeout=10, force=True):
             raise StackError(f"{name} is not running")
 
     def restart(self, name: str) -> None:
         self.names([name])
-        self.tracked(name).stop(timeout=30)
+        self.stop(name, timeout=30)
         self.start(name)
+
+    def stop(self, name: str, *, timeout: float, force: bool = False) -> bool:
+        """Stop one service and wait until its ports are released: the kernel may close a
+        killed process's sockets a moment after the process is reaped. True if it ran."""
+        if not self.tracked(name).stop(timeout=timeout, force=force):
+            return False
+        ports = SERVICES[name].ports(self.settings)
+        wait_for(lambda: all(port_is_free(self.settings.host, p) for p in ports), 10)
+        return True
 
     def is_running(self, name: str) -> bool:
         return self.tracked(name).pid() is not None
