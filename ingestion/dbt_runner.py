@@ -1,18 +1,20 @@
-"""Runs the dbt CLI for this project with the settings exported to it.
+"""Runs dbt for this project with the settings exported to it.
 
-Locally every dbt process starts its own Spark session on the one Derby metastore, which
-only one process may own at a time: runs take an exclusive lock so they queue instead of
-failing.
+``run_dbt`` starts the dbt CLI as a child process; ``invoke_dbt`` runs dbt inside this
+process (dbt's programmatic runner), where its Spark session reuses this process's JVM.
+Locally every dbt session opens the one Derby metastore, which only one process may own at
+a time: runs take an exclusive lock so they queue instead of failing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ingestion.config import Settings
@@ -53,9 +55,7 @@ def run_dbt(
     command = [dbt_executable(), *args, "--profiles-dir", str(profiles_dir(settings))]
     if target:
         command += ["--target", target]
-    settings.spark_dir.mkdir(parents=True, exist_ok=True)
-    with open(settings.spark_dir / "dbt.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with metastore_lock(settings):
         if log_path is None:
             result = subprocess.run(
                 command, cwd=settings.project_dir, env=dbt_env(settings), text=True, check=False
@@ -76,3 +76,43 @@ def run_dbt(
         where = f"; log: {log_path}" if log_path else ""
         raise DbtError(f"`dbt {' '.join(args)}` exited {result.returncode}{where}")
     return result
+
+
+def invoke_dbt(
+    settings: Settings, args: Sequence[str], *, target: str | None = None, log_path: Path
+) -> None:
+    """Run ``dbt <args>`` inside this process, its console output appended to ``log_path``.
+
+    dbt-spark's session method then starts its Spark session (with the metastore) in this
+    process's JVM, or reuses the one an earlier call started; a session without the
+    metastore must be stopped first. The settings are exported to this process's
+    environment, where the profile reads them.
+    """
+    from dbt.cli.main import dbtRunner
+    from pyspark import SparkContext
+
+    from ingestion.redirect import output_to
+
+    running = SparkContext._active_spark_context
+    if running is not None and running.getConf().get("spark.sql.catalogImplementation") != "hive":
+        raise DbtError("a Spark session without the metastore runs in this process: stop it first")
+
+    os.environ.update(dbt_env(settings))
+    command = [*args, "--project-dir", str(settings.project_dir)]
+    command += ["--profiles-dir", str(profiles_dir(settings))]
+    if target:
+        command += ["--target", target]
+    with metastore_lock(settings), output_to(log_path):
+        result = dbtRunner().invoke(command)
+    if not result.success:
+        reason = f": {result.exception}" if result.exception else ""
+        raise DbtError(f"`dbt {' '.join(args)}` failed{reason}; log: {log_path}")
+
+
+@contextlib.contextmanager
+def metastore_lock(settings: Settings) -> Iterator[None]:
+    """Hold the exclusive lock on the local metastore (waits while another run holds it)."""
+    settings.spark_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.spark_dir / "dbt.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield

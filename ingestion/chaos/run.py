@@ -262,8 +262,8 @@ class ChaosRun:
         run's), else a new one, stopped afterwards, with its JVM output in the run's logs."""
         from pyspark import SparkContext
 
-        from ingestion.demo.spark import output_to
         from ingestion.landing.spark import spark_session
+        from ingestion.redirect import output_to
 
         owned = SparkContext._active_spark_context is None
         quiet = output_to(self.log_dir / "spark.log") if SparkContext._gateway is None else None

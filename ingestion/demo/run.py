@@ -1,9 +1,9 @@
 """The steps of ``pinpipe demo``, in order, each with its own log under ``<state>/logs/demo``.
 
-stack -> source -> emulate -> land kafka -> land kinesis -> dbt build -> dbt docs -> marts ->
-stop. Python functions are called in this process where they exist (stack, source, emulator,
-landing); dbt runs as its own process through ``run_dbt`` (it owns the metastore). The
-services the run started are stopped at the end, also after a failure or Ctrl-C, unless
+stack -> source -> emulate -> land -> dbt build -> dbt docs -> marts -> stop. Everything runs
+in this process (stack, source, emulator, landing, and dbt through its programmatic runner),
+so one Spark JVM starts and warms up once (ingestion/demo/spark.py).
+The services the run started are stopped at the end, also after a failure or Ctrl-C, unless
 ``keep`` is set.
 """
 
@@ -42,8 +42,8 @@ STEPS = {
     "source": "source: create the replica of the three RDS tables if it is missing",
     "emulate": "emulate: post {events} events through the gateway to Kafka (batch), "
     "the first {stream_events} of them to Kinesis too (stream)",
-    "land-kafka": "land kafka --once: Kafka topics -> bronze batch Delta tables",
-    "land-kinesis": "land kinesis --once: Kinesis streams -> bronze stream Delta tables",
+    "land": "land --once: Kafka topics and Kinesis streams -> bronze Delta tables, "
+    "the six queries together",
     "dbt-build": "dbt build: staging + quarantine, lambda merge, gold marts, data tests",
     "dbt-docs": "dbt docs generate: the documentation site",
     "marts": "marts: read the gold marts",
@@ -99,8 +99,7 @@ class Demo:
             self.start_stack()
             self.create_source()
             self.emulate()
-            self.land("kafka")
-            self.land("kinesis")
+            self.land()
             self.build()
             self.generate_docs()
             self.read_marts()
@@ -197,33 +196,41 @@ class Demo:
                 reader.close()
             step.note = "; ".join(notes)
 
-    def land(self, source: str) -> None:
-        """``land <source> --once``; landed rows are counted in bronze, not taken on trust."""
-        from ingestion.demo.landing import land_once, landed_since
+    def land(self) -> None:
+        """Both sources' ``--once`` queries together; landed rows are counted in bronze."""
+        from ingestion.demo.landing import landed_since
+        from ingestion.landing.jobs import Trigger, restarter, run_until_done, start_queries
 
-        layer = LAYER_OF[source]
-        counts = self.summary.paths[layer]
-        with self.progress.step(f"land-{source}") as step:
+        with self.progress.step("land") as step:
             spark = self.spark.session()
-            if source == "kafka":
-                self.land_started = datetime.now(UTC)
-            for report in land_once(spark, self.settings, source, step.say):
+            self.land_started = datetime.now(UTC)
+            once = Trigger(once=True)
+            queries = [
+                query
+                for source in LAYER_OF
+                for query in start_queries(spark, self.settings, source, once)
+            ]
+            restart = restarter(spark, self.settings, once)
+            for report in run_until_done(queries, once=True, restart=restart):
                 step.write(json.dumps(report.__dict__))
-            counts.landed = landed_since(spark, self.settings, layer, self.land_started)
-            if counts.landed < counts.acknowledged:
-                raise DemoError(
-                    f"{counts.landed:,} {layer} records landed, fewer than the "
-                    f"{counts.acknowledged:,} acknowledged (did landing stop early?)"
-                )
-            if source == "kinesis":
-                self.spark.stop()  # dbt's own Spark session comes next
-            step.note = f"{counts.landed:,} records in the 3 bronze {layer} tables"
+            notes = []
+            for layer in LAYER_OF.values():
+                counts = self.summary.paths[layer]
+                counts.landed = landed_since(spark, self.settings, layer, self.land_started)
+                if counts.landed < counts.acknowledged:
+                    raise DemoError(
+                        f"{counts.landed:,} {layer} records landed, fewer than the "
+                        f"{counts.acknowledged:,} acknowledged (did landing stop early?)"
+                    )
+                notes.append(f"{counts.landed:,} {layer}")
+            self.spark.stop()  # dbt's session, with the metastore, comes next
+            step.note = f"{' + '.join(notes)} records in the bronze tables"
 
     def build(self) -> None:
-        from ingestion.dbt_runner import run_dbt
+        from ingestion.dbt_runner import invoke_dbt
 
         with self.progress.step("dbt-build") as step:
-            run_dbt(self.settings, BUILD_ARGS, target="local", log_path=step.log_path)
+            invoke_dbt(self.settings, BUILD_ARGS, target="local", log_path=step.log_path)
             statuses = Counter(
                 result["status"]
                 for result in json.loads(
@@ -235,10 +242,10 @@ class Demo:
         self.summary.build_seconds = step.seconds
 
     def generate_docs(self) -> None:
-        from ingestion.dbt_runner import run_dbt
+        from ingestion.dbt_runner import invoke_dbt
 
         with self.progress.step("dbt-docs") as step:
-            run_dbt(self.settings, DOCS_ARGS, target="local", log_path=step.log_path)
+            invoke_dbt(self.settings, DOCS_ARGS, target="local", log_path=step.log_path)
             step.note = f"site in {target_dir(self.settings)}"
         self.summary.docs_seconds = step.seconds
 
@@ -255,7 +262,6 @@ class Demo:
             self.summary.question_marts = len(self.marts)
             for layer, n in self.quarantined(spark, manifest).items():
                 self.summary.paths[layer].quarantined = n
-            self.spark.stop()
             for table in self.marts:
                 step.write("\n".join(render(table, 0)) + "\n")
             step.note = f"{len(self.marts)} question marts"

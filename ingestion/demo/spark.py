@@ -1,45 +1,18 @@
-"""The demo's one local Spark session (Delta by path, no metastore).
+"""The demo's one Spark JVM.
 
-Landing and reading the marts share one JVM: the session is stopped before dbt runs and a
-new one starts in the same JVM in about a second. The JVM's own output (log4j warnings) goes
-to a log file, not the screen. A session that was already running in this process (a test
-run's) is used as it is and left running.
+Landing (Delta by path, no metastore) starts it; its session is stopped before dbt runs in
+this process, and dbt's session (with the metastore) starts in the same JVM, so the JVM
+starts and warms up once. Reading the marts uses whichever session is active then. The
+JVM's own output (log4j warnings) goes to a log file, not the screen.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ingestion.config import Settings
-
-
-@contextmanager
-def output_to(path: Path) -> Iterator[None]:
-    """Point this process's stdout and stderr file descriptors at ``path`` for a while.
-
-    A child started meanwhile (the Spark JVM) keeps writing there after they are restored.
-    """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
+from ingestion.redirect import output_to
 
 
 class DemoSpark:
@@ -47,7 +20,6 @@ class DemoSpark:
         self.settings = settings
         self.jvm_log = jvm_log
         self._session: Any = None
-        self._owned = False
 
     def session(self) -> Any:
         if self._session is None:
@@ -55,18 +27,19 @@ class DemoSpark:
 
             from ingestion.landing.spark import spark_session
 
-            self._owned = SparkContext._active_spark_context is None
             if SparkContext._gateway is None:
                 with output_to(self.jvm_log):
                     self._session = spark_session(self.settings, "pinpipe-demo", catalog=False)
             else:
                 self._session = spark_session(self.settings, "pinpipe-demo", catalog=False)
-            if self._owned:
-                self._session.sparkContext.setLogLevel("ERROR")
+            self._session.sparkContext.setLogLevel("ERROR")
         return self._session
 
     def stop(self) -> None:
-        """Stop the session if this object started it (the JVM stays for the next one)."""
-        if self._session is not None and self._owned:
-            self._session.stop()
+        """Stop the running session, this object's or dbt's (the JVM stays for the next one)."""
+        from pyspark import SparkContext
+        from pyspark.sql import SparkSession
+
+        if SparkContext._active_spark_context is not None:
+            SparkSession.builder.getOrCreate().stop()
         self._session = None

@@ -9,12 +9,12 @@ seeded as (
 ),
 
 in_macro as (
-    {%- for category in pin_categories() %}
-        select '{{ category }}' as category
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    select macro_list.category from (
+        values
+        {%- for category in pin_categories() %}
+            ('{{ category }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as macro_list (category)
 ),
 
 final as (

@@ -9,25 +9,47 @@
 
 with
 
-quarantined as (
-    select * from {{ ref('stg_pinterest__quarantined_records') }}
-),
-
-counts as (
+bronze as (
     {%- for layer, entity, plural in tables %}
         select
             '{{ layer }}_{{ entity }}' as bronze_table,
-            (select count(*) from {{ source('pinterest', layer ~ '_' ~ entity) }}) as bronze_rows,
-            (select count(*) from {{ ref('stg_pinterest__' ~ layer ~ '_' ~ plural) }}
-            ) as staged_rows,
-            (
-                select count(*) from quarantined
-                where source_layer = '{{ layer }}' and entity = '{{ entity }}'
-            ) as quarantined_rows
+            count(*) as bronze_rows
+        from {{ source('pinterest', layer ~ '_' ~ entity) }}
         {%- if not loop.last %}
             union all
         {%- endif %}
     {%- endfor %}
+),
+
+staged as (
+    {%- for layer, entity, plural in tables %}
+        select
+            '{{ layer }}_{{ entity }}' as bronze_table,
+            count(*) as staged_rows
+        from {{ ref('stg_pinterest__' ~ layer ~ '_' ~ plural) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+quarantined as (
+    select
+        concat(source_layer, '_', entity) as bronze_table,
+        count(*) as quarantined_rows
+    from {{ ref('stg_pinterest__quarantined_records') }}
+    group by source_layer, entity
+),
+
+counts as (
+    select
+        bronze.bronze_table,
+        bronze.bronze_rows,
+        coalesce(staged.staged_rows, 0) as staged_rows,
+        coalesce(quarantined.quarantined_rows, 0) as quarantined_rows
+    from bronze
+    left join staged on bronze.bronze_table = staged.bronze_table
+    left join quarantined on bronze.bronze_table = quarantined.bronze_table
 ),
 
 final as (

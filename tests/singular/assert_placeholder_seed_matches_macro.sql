@@ -13,19 +13,19 @@ seeded as (
 ),
 
 in_macro as (
-    {%- for column_name, values in placeholder_values().items() %}
-        {%- for value in values %}
-            select
-                '{{ column_name }}' as column_name,
-                '{{ value | replace("'", "''") }}' as placeholder_value
-            {%- if not loop.last %}
-                union all
-            {%- endif %}
+    select
+        macro_list.column_name,
+        macro_list.placeholder_value
+    from (
+        values
+        {%- for column_name, values in placeholder_values().items() %}
+            {%- set last_column = loop.last %}
+            {%- for value in values %}
+                ('{{ column_name }}', '{{ value | replace("'", "''") }}')
+                {{- ',' if not (last_column and loop.last) }}
+            {%- endfor %}
         {%- endfor %}
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    ) as macro_list (column_name, placeholder_value)
 ),
 
 only_in_seed as (
