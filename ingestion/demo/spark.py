@@ -36,10 +36,9 @@ class DemoSpark:
         return self._session
 
     def stop(self) -> None:
-        """Stop the running session, this object's or dbt's (the JVM stays for the next one)."""
-        from pyspark import SparkContext
-        from pyspark.sql import SparkSession
-
-        if SparkContext._active_spark_context is not None:
-            SparkSession.builder.getOrCreate().stop()
+        """Stop the session ``session()`` returned: landing's, or dbt's when the marts were read
+        after dbt ran (the JVM stays for the next one). A session this object never returned
+        (a test's, say) is left alone."""
+        if self._session is not None:
+            self._session.stop()
         self._session = None
