@@ -8,6 +8,7 @@ JVM's own output (log4j warnings) goes to a log file, not the screen.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,8 @@ class DemoSpark:
 
             from ingestion.landing.spark import spark_session
 
-            if SparkContext._gateway is None:
-                with output_to(self.jvm_log):
-                    self._session = spark_session(self.settings, "pinpipe-demo", catalog=False)
-            else:
+            first_jvm = SparkContext._gateway is None
+            with output_to(self.jvm_log) if first_jvm else contextlib.nullcontext():
                 self._session = spark_session(self.settings, "pinpipe-demo", catalog=False)
             self._session.sparkContext.setLogLevel("ERROR")
         return self._session
