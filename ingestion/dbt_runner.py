@@ -109,10 +109,22 @@ def invoke_dbt(
         raise DbtError(f"`dbt {' '.join(args)}` failed{reason}; log: {log_path}")
 
 
+_locks_held: set[Path] = set()  # metastore locks this process holds
+
+
 @contextlib.contextmanager
 def metastore_lock(settings: Settings) -> Iterator[None]:
-    """Hold the exclusive lock on the local metastore (waits while another run holds it)."""
-    settings.spark_dir.mkdir(parents=True, exist_ok=True)
-    with open(settings.spark_dir / "dbt.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    """Hold the exclusive lock on the local metastore (waits while another process holds it;
+    inside an outer hold of this process it holds nothing more)."""
+    path = settings.spark_dir / "dbt.lock"
+    if path in _locks_held:
         yield
+        return
+    settings.spark_dir.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _locks_held.add(path)
+        try:
+            yield
+        finally:
+            _locks_held.discard(path)

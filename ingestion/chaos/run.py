@@ -22,7 +22,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -263,12 +263,11 @@ class ChaosRun:
         from pyspark import SparkContext
 
         from ingestion.landing.spark import spark_session
-        from ingestion.redirect import output_to
 
         owned = SparkContext._active_spark_context is None
-        quiet = output_to(self.log_dir / "spark.log") if SparkContext._gateway is None else None
-        with quiet or nullcontext():
-            spark = spark_session(self.settings, "pinpipe-chaos", catalog=False)
+        spark = spark_session(
+            self.settings, "pinpipe-chaos", catalog=False, jvm_log=self.log_dir / "spark.log"
+        )
         try:
             yield spark
         finally:

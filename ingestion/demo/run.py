@@ -2,7 +2,8 @@
 
 stack -> source -> emulate -> land -> dbt build -> dbt docs -> marts -> stop. Everything runs
 in this process (stack, source, emulator, landing, and dbt through its programmatic runner),
-so one Spark JVM starts and warms up once (ingestion/demo/spark.py).
+so one Spark JVM starts and warms up once; it starts while the emulator runs
+(ingestion/demo/spark.py).
 The services the run started are stopped at the end, also after a failure or Ctrl-C, unless
 ``keep`` is set.
 """
@@ -162,6 +163,7 @@ class Demo:
         from ingestion.emulator.runner import Emulator
 
         with self.progress.step("emulate") as step:
+            self.spark.start()  # in the background, on the core the emulator leaves idle
             reader = KeyedSourceReader(self.settings.source)
             notes = []
             try:
@@ -197,8 +199,7 @@ class Demo:
             step.note = "; ".join(notes)
 
     def land(self) -> None:
-        """Both sources' ``--once`` queries together; landed rows are counted in bronze."""
-        from ingestion.demo.landing import landed_since
+        """Both sources' ``--once`` queries together; landed rows are those the queries wrote."""
         from ingestion.landing.jobs import Trigger, restarter, run_until_done, start_queries
 
         with self.progress.step("land") as step:
@@ -213,17 +214,17 @@ class Demo:
             restart = restarter(spark, self.settings, once)
             for report in run_until_done(queries, once=True, restart=restart):
                 step.write(json.dumps(report.__dict__))
+                _, layer, _ = report.name.split("_", 2)  # bronze_<layer>_<entity>
+                self.summary.paths[layer].landed += report.rows
             notes = []
             for layer in LAYER_OF.values():
                 counts = self.summary.paths[layer]
-                counts.landed = landed_since(spark, self.settings, layer, self.land_started)
                 if counts.landed < counts.acknowledged:
                     raise DemoError(
                         f"{counts.landed:,} {layer} records landed, fewer than the "
                         f"{counts.acknowledged:,} acknowledged (did landing stop early?)"
                     )
                 notes.append(f"{counts.landed:,} {layer}")
-            self.spark.stop()  # dbt's session, with the metastore, comes next
             step.note = f"{' + '.join(notes)} records in the bronze tables"
 
     def build(self) -> None:

@@ -54,17 +54,41 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     }
 
 
-def spark_session(settings: Settings, app_name: str = "pinpipe", *, catalog: bool = True):
-    """A local SparkSession with Delta; ``catalog=True`` also opens the shared Hive metastore."""
+def spark_session(
+    settings: Settings,
+    app_name: str = "pinpipe",
+    *,
+    catalog: bool = True,
+    jvm_log: Path | None = None,
+):
+    """A local SparkSession with Delta; ``catalog=True`` also opens the shared Hive metastore.
+
+    ``jvm_log``: if this call starts the JVM, the JVM's own output (log4j) goes to that file.
+    """
+    from pyspark import SparkConf
     from pyspark.sql import SparkSession
 
     spark_jars(settings)
     settings.spark_dir.mkdir(parents=True, exist_ok=True)
     # Python workers (data sources, UDFs) must run in this interpreter, where pyarrow lives.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.appName(app_name)
-    for key, value in spark_conf(settings).items():
-        builder = builder.config(key, value)
+    conf = SparkConf().setAppName(app_name).setAll(list(spark_conf(settings).items()))
     if catalog:
-        builder = builder.enableHiveSupport()
-    return builder.getOrCreate()
+        conf.set("spark.sql.catalogImplementation", "hive")  # what enableHiveSupport() sets
+    if jvm_log is not None:
+        start_jvm(conf, jvm_log)
+    return SparkSession.builder.config(conf=conf).getOrCreate()
+
+
+def start_jvm(conf, log_path: Path) -> None:  # noqa: ANN001
+    """Start this process's Spark JVM with its output appended to ``log_path``, unless one runs."""
+    from pyspark import SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    with SparkContext._lock:
+        if SparkContext._gateway is not None:
+            return
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "a", encoding="utf-8") as log:
+            gateway = launch_gateway(conf, popen_kwargs={"stdout": log, "stderr": log})
+        SparkContext._ensure_initialized(gateway=gateway)

@@ -33,15 +33,17 @@ class Stack:
         return [name for name in SERVICES if name in wanted]
 
     def up(self, services: Iterable[str] | None = None) -> list[str]:
-        """Start each service that is not running, wait until it answers; return those started."""
-        started = []
+        """Start the services that are not running, all at once, then wait until each answers;
+        return those started."""
+        starting = []
         for name in self.names(services):
             if self.is_running(name):
                 SERVICES[name].provision(self.settings)
                 continue
-            self.start(name)
-            started.append(name)
-        return started
+            starting.append((name, self.launch(name)))
+        for name, begun in starting:
+            self.wait_until_up(name, begun)
+        return [name for name, _ in starting]
 
     def down(self, services: Iterable[str] | None = None) -> list[str]:
         """Stop the services this state dir's pid files record, gateway first."""
@@ -92,6 +94,10 @@ class Stack:
         return report
 
     def start(self, name: str) -> None:
+        self.wait_until_up(name, self.launch(name))
+
+    def launch(self, name: str) -> float:
+        """Start a service's process (not waiting for it); return when it began."""
         service, tracked = SERVICES[name], self.tracked(name)
         busy = [p for p in service.ports(self.settings) if not port_is_free(self.settings.host, p)]
         if busy:
@@ -104,9 +110,14 @@ class Stack:
         service.prepare(self.settings)
         command, extra_env = service.command(self.settings)
         env = {**os.environ, **self.settings.as_env(), **extra_env}
-        pid = tracked.start(
+        tracked.start(
             command, env=env, cwd=self.settings.project_dir, marker=service.marker(self.settings)
         )
+        return begin
+
+    def wait_until_up(self, name: str, begun: float) -> None:
+        """Wait until a launched service answers, then provision it (topics, streams)."""
+        service, tracked = SERVICES[name], self.tracked(name)
 
         def answered() -> bool:
             if tracked.pid() is None:
@@ -125,5 +136,5 @@ class Stack:
         service.provision(self.settings)
         self.log(
             f"{name} up at {service.address(self.settings)} "
-            f"(pid {pid}, {time.monotonic() - begin:.1f} s)"
+            f"(pid {tracked.pid()}, {time.monotonic() - begun:.1f} s)"
         )
