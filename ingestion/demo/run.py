@@ -199,7 +199,8 @@ class Demo:
             step.note = "; ".join(notes)
 
     def land(self) -> None:
-        """Both sources' ``--once`` queries together; landed rows are those the queries wrote."""
+        """Both sources' ``--once`` queries together; landed rows are counted in bronze."""
+        from ingestion.demo.landing import landed_since
         from ingestion.landing.jobs import Trigger, restarter, run_until_done, start_queries
 
         with self.progress.step("land") as step:
@@ -214,11 +215,10 @@ class Demo:
             restart = restarter(spark, self.settings, once)
             for report in run_until_done(queries, once=True, restart=restart):
                 step.write(json.dumps(report.__dict__))
-                _, layer, _ = report.name.split("_", 2)  # bronze_<layer>_<entity>
-                self.summary.paths[layer].landed += report.rows
             notes = []
             for layer in LAYER_OF.values():
                 counts = self.summary.paths[layer]
+                counts.landed = landed_since(spark, self.settings, layer, self.land_started)
                 if counts.landed < counts.acknowledged:
                     raise DemoError(
                         f"{counts.landed:,} {layer} records landed, fewer than the "

@@ -3,7 +3,8 @@
 ``spark_conf`` is also what ``profiles.example.yml`` sets for dbt's ``local`` target (a test
 keeps the two equal), so Python jobs and dbt see the same Delta setup and the same catalog.
 Landing jobs pass ``catalog=False``: they write Delta by path and never open the Derby
-metastore, which only one process may own at a time (dbt owns it).
+metastore, which only one process may own at a time (dbt owns it; ``pinpipe demo``, which
+runs dbt in its own process, lands with the metastore session dbt then uses).
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingestion.config import Settings
+
+if TYPE_CHECKING:
+    from pyspark import SparkConf
 
 
 class MissingJarsError(RuntimeError):
@@ -80,7 +85,7 @@ def spark_session(
     return SparkSession.builder.config(conf=conf).getOrCreate()
 
 
-def start_jvm(conf, log_path: Path) -> None:  # noqa: ANN001
+def start_jvm(conf: SparkConf, log_path: Path) -> None:
     """Start this process's Spark JVM with its output appended to ``log_path``, unless one runs."""
     from pyspark import SparkContext
     from pyspark.java_gateway import launch_gateway
