@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 from ingestion.config import Settings
 from ingestion.emulator.runner import Emulator
 from ingestion.landing.kinesis_reader import kinesis_client
+from ingestion.stack.processes import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -45,15 +46,20 @@ def test_the_stack_gateway_produces_and_logs_failures_as_json_lines(stack_gatewa
     missing = requests.get(f"{stack_gateway}/topics/no.such.topic", timeout=10)
     assert missing.status_code == 404
     log_file = stack.tracked("gateway").log_file
-    text = log_file.read_text().splitlines()
-    lines = [
-        json.loads(line) for line in text if line.startswith("{")
-    ]  # the stack adds "--- start"
-    assert any(line["msg"] == "gateway ready" for line in lines)
-    assert any(
-        line["msg"] == "request" and line["route"] == "/topics/{topic}" and line["status"] == 404
-        for line in lines
-    )
+
+    def logged() -> list[dict]:  # the stack adds "--- start" lines
+        return [json.loads(line) for line in log_file.read_text().splitlines() if line[:1] == "{"]
+
+    def logged_the_404() -> bool:
+        return any(
+            line["msg"] == "request" and line["route"] == "/topics/{topic}"
+            and line["status"] == 404
+            for line in logged()
+        )  # fmt: skip
+
+    assert any(line["msg"] == "gateway ready" for line in logged())
+    # the access line is written once the answer has gone out, so it may trail the answer
+    assert wait_for(logged_the_404, 5), "no access log line for the 404"
 
 
 KEY_COLUMN = {"pin": "index", "geo": "ind", "user": "ind"}
