@@ -4,8 +4,10 @@ A landing job is killed only once it has committed a micro-batch since it (re)st
 the kill lands mid-stream, not during its JVM's start; ``at_s`` is when the fault hit.
 
 kinesis-local, stopped gracefully, takes about 30 s to exit (it waits for open connections)
-and writes its data before it does; SIGKILL loses what it took since its last write (it
-writes every second) and, during a write, leaves an empty data file it cannot start from.
+and writes its data before it does, but while requests keep coming it sometimes does not
+exit within 120 s; it is then SIGKILLed (``forced_kill`` in the fault's record). SIGKILL
+loses what it took since its last write (every 5 s) and, during a write, leaves an empty data
+file it cannot start from.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class FaultRecord:
     took_s: float | None = None
     note: str | None = None
     error: str | None = None
+    forced_kill: bool | None = None  # a graceful stop ran out of time: SIGKILL
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -117,14 +120,14 @@ class FaultInjector:
             begin = self.clock()
             try:
                 with self._holding(SERVICE_OF.get(step.action)):
-                    record.note = self._inject(step.action) or record.note
+                    record.note = self._inject(step.action, record) or record.note
                 record.took_s = round(self.clock() - begin, 1)
             except Exception as exc:  # noqa: BLE001 - a failed fault is reported, not raised
                 record.error = f"{type(exc).__name__}: {exc}"[:500]
                 self.say(f"fault {step.action} failed: {record.error}")
             self.records.append(record)
 
-    def _inject(self, action: str) -> str | None:
+    def _inject(self, action: str, record: FaultRecord) -> str | None:
         down = self.plan.down_seconds
         if action == KILL_BROKER:
             self.stack.kill("kafka")
@@ -133,8 +136,15 @@ class FaultInjector:
         if action == RESTART_GATEWAY:
             return self._bring_back("gateway")
         if action == RESTART_KINESIS:
+            begin = time.monotonic()
             self.stack.tracked("kinesis").stop(timeout=KINESIS_STOP_TIMEOUT)
             note = "SIGTERM, waited for kinesis-local to write its data and exit"
+            if time.monotonic() - begin >= KINESIS_STOP_TIMEOUT:  # stop() SIGKILLed it
+                record.forced_kill = True
+                note = (
+                    f"SIGTERM, no exit within {KINESIS_STOP_TIMEOUT:.0f} s, then SIGKILL: "
+                    "kinesis-local loses what it acknowledged since its last write"
+                )
             return "; ".join(filter(None, [note, self._bring_back("kinesis")]))
         if action == KILL_KINESIS:
             self.stack.kill("kinesis")

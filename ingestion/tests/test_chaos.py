@@ -95,8 +95,10 @@ def test_no_acknowledged_record_is_lost_under_faults(settings, replica_url, spar
         )
     assert report["batch"]["retried_requests"] > 0  # the broker and gateway faults were felt
     assert report["batch"]["lost_acknowledged"] == report["verdict"]["lost_by_pinpipe"] == 0
-    if report["stream"]["lost_acknowledged"]:
-        assert any(c["service"] == "kinesis" for c in report["service_crashes"])
+    if report["stream"]["lost_acknowledged"]:  # kinesis-local died between two state writes
+        assert any(c["service"] == "kinesis" for c in report["service_crashes"]) or any(
+            f.get("forced_kill") for f in faults if f["track"] == "kinesis"
+        )
 
     bad = report["bad_input"]
     accepted = sum(1 for c in cases(settings) if c.accepted)
