@@ -77,7 +77,9 @@ def spark_session(
     settings.spark_dir.mkdir(parents=True, exist_ok=True)
     # Python workers (data sources, UDFs) must run in this interpreter, where pyarrow lives.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    conf = SparkConf().setAppName(app_name).setAll(list(spark_conf(settings).items()))
+    # only these settings (no defaults read from a running JVM), as the builder would take them
+    conf = SparkConf(loadDefaults=False).setAppName(app_name)
+    conf.setAll(list(spark_conf(settings).items()))
     if catalog:
         conf.set("spark.sql.catalogImplementation", "hive")  # what enableHiveSupport() sets
     if jvm_log is not None:
