@@ -64,7 +64,8 @@ lint: setup ## ruff and sqlfluff
 	$(BIN)/ruff check ingestion airflow
 	$(BIN)/sqlfluff lint models macros tests
 
-clean: ## remove local data (lake, catalog, checkpoints, logs, broker and kinesis-local data, source replica); keeps installs
+clean: ## stop the stack, remove local data (lake, warehouse, checkpoints, logs, service data, source replica); keeps installs
+	@if [ -x $(BIN)/pinpipe ]; then $(BIN)/pinpipe stack down; fi
 	rm -rf $(STATE)/lake $(STATE)/spark $(STATE)/checkpoints $(STATE)/run $(STATE)/logs \
 		$(STATE)/kafka $(STATE)/kinesis $(STATE)/chaos $(STATE)/source.db target logs
 

@@ -33,7 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        passthrough = getattr(args, "passthrough", None)
+        if passthrough is None:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        # options before the passed-through words (`pinpipe dbt --version`) are theirs too
+        setattr(args, passthrough, unknown + getattr(args, passthrough))
     try:
         settings = Settings.from_env()
     except ValueError as exc:

@@ -58,6 +58,7 @@ class Settings:
     topic_prefix: str = "pinterest"
     stream_prefix: str = "pinterest"
     dbt_schema: str = "pinpipe"
+    bronze_schema: str = "bronze"  # where dbt finds (locally: registers) the bronze tables
 
     # local services, all on loopback
     host: str = "127.0.0.1"
@@ -69,12 +70,14 @@ class Settings:
     kinesis_shards: int = 16  # kinesis-local's puts slow down as a shard fills (docs/stack.md)
     gateway_port: int = 8082
     airflow_port: int = 8080  # `pinpipe airflow`: the Airflow UI / API server
+    sql_port: int = 10000  # the SQL server (Spark Thrift Server, HiveServer2 protocol)
 
     # endpoints: empty means "the local service above"
     kafka_bootstrap: str = ""
     kinesis_endpoint: str = ""
     gateway_url: str = ""
     source_url: str = ""  # SQLAlchemy URL of the source database
+    sql_host: str = ""  # a SQL server that `pinpipe stack` does not run (e.g. a cluster's)
     aws_region: str = "us-east-1"
 
     # Spark
@@ -154,13 +157,18 @@ class Settings:
         return self.gateway_url or f"http://{self.host}:{self.gateway_port}"
 
     @property
+    def sql_server(self) -> tuple[str, int]:
+        """Host and port of the SQL server dbt, analysts and Airflow use."""
+        return self.sql_host or self.host, self.sql_port
+
+    @property
     def source(self) -> str:
         """SQLAlchemy URL of the source tables; default a SQLite file in the state dir."""
         return self.source_url or f"sqlite:///{self.state_dir}/source.db"
 
     @property
     def spark_dir(self) -> Path:
-        """Warehouse and Derby metastore of the local Spark catalog (owned by dbt)."""
+        """Warehouse and Derby metastore of the local catalog (owned by the SQL server)."""
         return self.state_dir / "spark"  # type: ignore[operator]
 
     @property

@@ -1,9 +1,11 @@
 """Runs dbt for this project with the settings exported to it.
 
 ``run_dbt`` starts the dbt CLI as a child process; ``invoke_dbt`` runs dbt inside this
-process (dbt's programmatic runner), where its Spark session reuses this process's JVM.
-Locally every dbt session opens the one Derby metastore, which only one process may own at
-a time: runs take an exclusive lock so they queue instead of failing.
+process (dbt's programmatic runner). The ``local`` target builds on the SQL server (the
+stack's ``sql`` service), which any number of dbt commands share: a command checks first that
+the server answers, and a failed one says so when the server went away during it. The
+``local_session`` target starts Spark inside dbt and opens the Derby metastore itself, which
+only one process may own at a time: its runs take an exclusive lock and queue.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from pathlib import Path
 
 from ingestion.config import Settings
 
+SERVER_TARGET = "local"
+SESSION_TARGET = "local_session"
+
 
 class DbtError(RuntimeError):
-    """dbt exited non-zero."""
+    """dbt exited non-zero, or cannot run (no profile, no SQL server)."""
 
 
 def profiles_dir(settings: Settings) -> Path:
@@ -40,7 +45,50 @@ def dbt_executable() -> str:
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
-    return {**os.environ, **settings.as_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    """The environment dbt runs in: the settings, the profile's folder, no usage stats."""
+    return {
+        **os.environ,
+        **settings.as_env(),
+        "DBT_PROFILES_DIR": str(profiles_dir(settings)),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def target_of(args: Sequence[str], target: str | None = None) -> str:
+    """The profile target a dbt command runs against: --target/-t, else DBT_TARGET, else local."""
+    for i, arg in enumerate(args):
+        if arg in ("--target", "-t") and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--target="):
+            return arg.split("=", 1)[1]
+    return target or os.environ.get("DBT_TARGET") or SERVER_TARGET
+
+
+OFFLINE_COMMANDS = {"parse", "deps", "clean", "debug", "init", "ls", "list", "docs serve"}
+"""dbt commands that open no connection (``debug`` reports the connection itself)."""
+
+
+def needs_server(args: Sequence[str]) -> bool:
+    """Whether a dbt command line opens a connection to the warehouse."""
+    words = [arg for arg in args if not arg.startswith("-")]
+    if not words or any(arg in ("--help", "-h", "--version", "-v") for arg in args):
+        return False
+    command = " ".join(words[:2]) if words[0] == "docs" else words[0]
+    return command not in OFFLINE_COMMANDS
+
+
+@contextlib.contextmanager
+def _prepared(settings: Settings, args: Sequence[str], target: str | None) -> Iterator[None]:
+    """Check the SQL server before a command that needs it, hold the metastore lock for the
+    session target, and name the server when a command fails because it went away."""
+    from ingestion.warehouse import is_answering, unreachable
+
+    chosen = target_of(args, target)
+    if chosen == SERVER_TARGET and needs_server(args) and not is_answering(settings):
+        raise DbtError(unreachable(settings))
+    lock = metastore_lock(settings) if chosen == SESSION_TARGET else contextlib.nullcontext()
+    with lock:
+        yield
 
 
 def run_dbt(
@@ -52,13 +100,14 @@ def run_dbt(
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``dbt <args>`` in the project; output goes to ``log_path`` when given, else through."""
-    command = [dbt_executable(), *args, "--profiles-dir", str(profiles_dir(settings))]
+    command = [dbt_executable(), *args]
     if target:
         command += ["--target", target]
-    with metastore_lock(settings):
+    env = dbt_env(settings)
+    with _prepared(settings, args, target):
         if log_path is None:
             result = subprocess.run(
-                command, cwd=settings.project_dir, env=dbt_env(settings), text=True, check=False
+                command, cwd=settings.project_dir, env=env, text=True, check=False
             )
         else:
             log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,15 +115,19 @@ def run_dbt(
                 result = subprocess.run(
                     command,
                     cwd=settings.project_dir,
-                    env=dbt_env(settings),
+                    env=env,
                     text=True,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     check=False,
                 )
-    if check and result.returncode != 0:
-        where = f"; log: {log_path}" if log_path else ""
-        raise DbtError(f"`dbt {' '.join(args)}` exited {result.returncode}{where}")
+    if result.returncode != 0:
+        reason = _server_gone(settings, args, target)
+        if reason:
+            print(f"pinpipe dbt: {reason}", file=sys.stderr)
+        if check:
+            where = f"; log: {log_path}" if log_path else ""
+            raise DbtError(f"`dbt {' '.join(args)}` exited {result.returncode}{where}{reason}")
     return result
 
 
@@ -83,30 +136,30 @@ def invoke_dbt(
 ) -> None:
     """Run ``dbt <args>`` inside this process, its console output appended to ``log_path``.
 
-    dbt-spark's session method then starts its Spark session (with the metastore) in this
-    process's JVM, or reuses the one an earlier call started; a session without the
-    metastore must be stopped first. The settings are exported to this process's
-    environment, where the profile reads them.
+    The settings are exported to this process's environment, where the profile reads them.
     """
     from dbt.cli.main import dbtRunner
-    from pyspark import SparkContext
 
     from ingestion.redirect import output_to
 
-    running = SparkContext._active_spark_context
-    if running is not None and running.getConf().get("spark.sql.catalogImplementation") != "hive":
-        raise DbtError("a Spark session without the metastore runs in this process: stop it first")
-
     os.environ.update(dbt_env(settings))
     command = [*args, "--project-dir", str(settings.project_dir)]
-    command += ["--profiles-dir", str(profiles_dir(settings))]
     if target:
         command += ["--target", target]
-    with metastore_lock(settings), output_to(log_path):
+    with _prepared(settings, args, target), output_to(log_path):
         result = dbtRunner().invoke(command)
     if not result.success:
-        reason = f": {result.exception}" if result.exception else ""
-        raise DbtError(f"`dbt {' '.join(args)}` failed{reason}; log: {log_path}")
+        detail = f": {result.exception}" if result.exception else ""
+        reason = _server_gone(settings, args, target)
+        raise DbtError(f"`dbt {' '.join(args)}` failed{detail}; log: {log_path}{reason}")
+
+
+def _server_gone(settings: Settings, args: Sequence[str], target: str | None) -> str:
+    """After a failure: why, if the SQL server stopped answering during the command."""
+    from ingestion.warehouse import is_answering, unreachable
+
+    gone = target_of(args, target) == SERVER_TARGET and needs_server(args)
+    return f"; {unreachable(settings)}" if gone and not is_answering(settings) else ""
 
 
 _locks_held: set[Path] = set()  # metastore locks this process holds
@@ -114,8 +167,9 @@ _locks_held: set[Path] = set()  # metastore locks this process holds
 
 @contextlib.contextmanager
 def metastore_lock(settings: Settings) -> Iterator[None]:
-    """Hold the exclusive lock on the local metastore (waits while another process holds it;
-    inside an outer hold of this process it holds nothing more)."""
+    """Hold the exclusive lock on the local metastore for a dbt run with its own Spark session
+    (waits while another process holds it; inside an outer hold of this process it holds
+    nothing more)."""
     path = settings.spark_dir / "dbt.lock"
     if path in _locks_held:
         yield

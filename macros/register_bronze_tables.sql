@@ -1,6 +1,6 @@
 {#
     Registers the bronze Delta tables that the landing jobs write by path as external tables
-    in the `bronze` schema, so sources can name them. Runs on-run-start for the local target
+    where the `pinterest` sources name them (schema PINPIPE_BRONZE_SCHEMA, default `bronze`). Runs on-run-start for the local target
     only (var register_bronze); on Databricks the bronze tables are real tables already.
     An empty location gets an empty table with the bronze columns, which the landing jobs
     then append to.
@@ -14,16 +14,17 @@
 
 {% macro register_bronze_tables() %}
     {% if execute and var('register_bronze') | string | lower == 'true' %}
-        {% set schema = var('bronze_schema') %}
-        {% do run_query('create schema if not exists ' ~ schema) %}
-        {% for layer, columns in bronze_columns().items() %}
-            {% for entity in ['pin', 'geo', 'user'] %}
-                {% do run_query(
-                    'create table if not exists ' ~ schema ~ '.' ~ layer ~ '_' ~ entity
-                    ~ ' (' ~ columns ~ ') using delta location '
-                    ~ "'" ~ var('lake_dir') ~ '/bronze/' ~ layer ~ '_' ~ entity ~ "'"
-                ) %}
-            {% endfor %}
+        {% set tables = graph.sources.values() | selectattr('source_name', 'equalto', 'pinterest') | list %}
+        {% for schema in tables | map(attribute='schema') | unique %}
+            {% do run_query('create schema if not exists ' ~ schema) %}
+        {% endfor %}
+        {% for table in tables %}
+            {% set layer = table.name.split('_')[0] %}
+            {% do run_query(
+                'create table if not exists ' ~ table.schema ~ '.' ~ table.identifier
+                ~ ' (' ~ bronze_columns()[layer] ~ ') using delta location '
+                ~ "'" ~ var('lake_dir') ~ '/bronze/' ~ table.name ~ "'"
+            ) %}
         {% endfor %}
     {% endif %}
 {% endmacro %}

@@ -21,6 +21,7 @@ import pytest
 from ingestion.config import Settings
 from ingestion.dbt_runner import run_dbt
 from ingestion.tests.conftest import PROJECT_DIR, settings, spark  # noqa: F401  (fixtures)
+from ingestion.tests.fixtures_stack import stack, warehouse  # noqa: F401  (fixtures)
 
 DAGS_DIR = PROJECT_DIR / "airflow" / "dags"
 INCLUDE_DIR = PROJECT_DIR / "airflow" / "include"
@@ -81,6 +82,6 @@ def airflow_stack(dag_env: Settings) -> Iterator:
     ``stack`` serves the ingestion tests' settings, whose lake their landing tests fill)."""
     from ingestion.stack import Stack
 
-    stack = Stack(dag_env)
-    yield stack
-    stack.down()
+    services = Stack(dag_env)
+    yield services
+    services.down()

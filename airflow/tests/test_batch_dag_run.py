@@ -2,9 +2,9 @@
 
 Posts go to the topics of the test's own Kafka broker (``airflow_stack``); the DAG, as it
 is deployed, runs the real ``pinpipe land kafka --once`` into bronze, then the one ``dbt
-build`` of its Cosmos task group (watcher mode): seeds, staging, the lambda merge, the
-snapshot and every mart, each model followed by its tests. A mart must answer from exactly
-the posts that were sent.
+build`` of its Cosmos task group (watcher mode) on the test run's SQL server: seeds,
+staging, the lambda merge, the snapshot and every mart, each model followed by its tests. A
+mart must answer from exactly the posts that were sent.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def warehouse_table(settings: Settings, manifest: dict, name: str) -> str:
 def test_batch_dag_lands_kafka_and_builds_up_to_a_mart(
     dag_env: Settings,
     manifest: dict,
+    warehouse: Settings,
     airflow_stack,
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
@@ -64,7 +65,6 @@ def test_batch_dag_lands_kafka_and_builds_up_to_a_mart(
     monkeypatch.setenv("PINPIPE_AIRFLOW_RETRIES", "0")  # a failure fails the run, no waiting
     monkeypatch.setenv("PINPIPE_AIRFLOW_LAND_TIMEOUT_MINUTES", "10")
     monkeypatch.setenv("PINPIPE_AIRFLOW_DBT_TIMEOUT_MINUTES", "30")
-    monkeypatch.setenv("PINPIPE_SPARK_SHUFFLE_PARTITIONS", "1")  # a few rows per table
     bag = DagBag(dag_folder=str(DAGS_DIR / "pinpipe_daily_batch.py"))
     assert bag.import_errors == {}
     dag = bag.get_dag("pinpipe_daily_batch")

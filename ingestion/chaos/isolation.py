@@ -1,7 +1,8 @@
 """A chaos run's own world: a state dir, ports, topic and stream names of its own.
 
 The run starts its own Kafka broker, kinesis-local and gateway in its state dir, so the
-faults never touch the services or data of ``pinpipe stack``. Ports are picked below the
+faults never touch the services or data of ``pinpipe stack``. dbt builds on the stack's SQL
+server (no fault touches it), in schemas named for the run. Ports are picked below the
 kernel's ephemeral range (32768 and up): a killed service gets its port back on restart, as
 no outgoing connection can have been given it meanwhile.
 """
@@ -34,9 +35,12 @@ def run_id() -> str:
 
 
 def isolated_settings(base: Settings, run_dir: Path, prefix: str) -> Settings:
-    """``base`` moved into ``run_dir`` on free ports, with topics and streams named ``prefix``."""
+    """``base`` moved into ``run_dir`` on free ports, with topics and streams named ``prefix``,
+    building on ``base``'s SQL server in schemas named ``prefix`` too."""
     taken: set[int] = set()
     host = base.host
+    sql_host, sql_port = base.sql_server
+    schema = prefix.replace("-", "_")
     return replace(
         base,
         state_dir=run_dir,
@@ -54,4 +58,8 @@ def isolated_settings(base: Settings, run_dir: Path, prefix: str) -> Settings:
         topic_prefix=prefix,
         stream_prefix=prefix,
         bronze_table_prefix="",
+        sql_host=sql_host,
+        sql_port=sql_port,
+        dbt_schema=schema,
+        bronze_schema=f"{schema}_bronze",
     )

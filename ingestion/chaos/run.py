@@ -10,7 +10,8 @@
    ``land kinesis --once`` side by side;
 6. ``dbt build`` of the lambda merge and the quarantine model with their staging (models
    only: the accounting checks the merge itself, and data tests are ``make test``'s);
-7. accounting: bronze and dbt tables read by path, compared with what was acknowledged;
+7. accounting: bronze read by path and dbt's tables through the SQL server, compared with
+   what was acknowledged;
    acknowledged records missing from bronze are looked up in Kafka / kinesis-local.
 """
 
@@ -201,7 +202,7 @@ class ChaosRun:
                 layer: tables.read_bronze(spark, self.settings, layer)
                 for layer in ("batch", "stream")
             }
-            merged, quarantined = self._dbt_tables(spark, dbt["target"])
+        merged, quarantined = self._dbt_tables(dbt["target"])
         paths = {}
         for layer, planned in (("batch", self.plan.events), ("stream", self.plan.stream_events)):
             account = accounting.account_path(
@@ -241,18 +242,17 @@ class ChaosRun:
             errors=dict(sorted(sender.ledger.errors.items(), key=lambda kv: -kv[1])[:10]),
         )
 
-    def _dbt_tables(self, spark: Any, target: Path) -> tuple[dict[str, Any], Any]:
+    def _dbt_tables(self, target: Path) -> tuple[dict[str, Any], Any]:
         try:
             manifest = tables.load_manifest(target)
         except OSError:
             return {entity: None for entity in ENTITIES}, None
         merged = tables.read_models(
-            spark, self.settings, manifest, accounting.MERGED_MODELS,
-            ["ind", "source_layer", "record_id"],
-        )  # fmt: skip
+            self.settings, manifest, accounting.MERGED_MODELS, ["ind", "source_layer", "record_id"]
+        )
         quarantine = {"quarantine": accounting.QUARANTINE_MODEL}
         quarantined = tables.read_models(
-            spark, self.settings, manifest, quarantine, ["record_id", "reject_reason"]
+            self.settings, manifest, quarantine, ["record_id", "reject_reason"]
         )["quarantine"]
         return merged, quarantined
 

@@ -1,4 +1,4 @@
-"""Read what landed and what dbt built, by Delta path (no metastore: dbt may own it).
+"""Read what landed (bronze Delta tables, by path) and what dbt built (through the SQL server).
 
 Bronze rows come back as (entity, record id, chaos id, post key): the record id is the
 transport position as dbt's ``record_id`` spells it (``topic/partition/offset``,
@@ -53,38 +53,24 @@ def load_manifest(target_path: Path) -> dict[str, Any]:
     return json.loads((target_path / "manifest.json").read_text(encoding="utf-8"))
 
 
-def model_path(settings: Settings, manifest: dict[str, Any], name: str) -> str:
-    """The Delta folder dbt built model ``name`` in (its schema and alias from the manifest)."""
-    for node in manifest["nodes"].values():
-        if node["resource_type"] in ("model", "snapshot") and node["name"] == name:
-            alias = node.get("alias") or node["name"]
-            return f"{settings.spark_dir}/warehouse/{node['schema']}.db/{alias}"
-    raise KeyError(f"model {name} is not in the dbt manifest")
-
-
 def read_models(
-    spark: Any,
     settings: Settings,
     manifest: dict[str, Any],
     models: dict[str, str],
     columns: list[str],
 ) -> dict[str, list[dict[str, Any]] | None]:
-    """Rows (only ``columns``) of each model, by key of ``models``, in one Spark job; None for
-    a model dbt did not build."""
-    from pyspark.sql import functions as F
+    """Rows (only ``columns``) of each model, by key of ``models``, read through the SQL
+    server; None for a model dbt did not build."""
+    from ingestion.demo.marts import model_node, relation
+    from ingestion.warehouse import WarehouseError, query
 
-    paths = {key: model_path(settings, manifest, name) for key, name in models.items()}
-    built = {key: path for key, path in paths.items() if _is_delta(path)}
-    frames = [
-        spark.read.format("delta").load(path).select(F.lit(key).alias("_key"), *columns)
-        for key, path in built.items()
-    ]
-    rows: dict[str, list[dict[str, Any]] | None] = {key: None for key in models}
-    for key in built:
-        rows[key] = []
-    for row in _union(frames):
-        record = row.asDict()
-        rows[record.pop("_key")].append(record)  # type: ignore[union-attr]
+    rows: dict[str, list[dict[str, Any]] | None] = {}
+    for key, name in models.items():
+        try:
+            table = relation(model_node(manifest, name))
+            rows[key] = query(settings, f"select {', '.join(columns)} from {table}").records()
+        except (LookupError, WarehouseError):
+            rows[key] = None
     return rows
 
 

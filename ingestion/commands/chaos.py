@@ -123,6 +123,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except (ValueError, MissingJarsError, DbtError) as exc:
         print(f"pinpipe chaos: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    try:
+        Stack(settings).up(["sql"])  # dbt's warehouse: the stack's, started if missing
+    except StackError as exc:
+        print(f"pinpipe chaos: {exc}", file=sys.stderr)
+        return EXIT_VERDICT_FAILED
     rid = run_id()
     run_settings = isolated_settings(
         settings,

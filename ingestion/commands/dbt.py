@@ -1,8 +1,9 @@
-"""``pinpipe dbt ARGS``: dbt with the project's settings, profile and metastore lock."""
+"""``pinpipe dbt ARGS``: dbt in the project, with the settings and the profile in place."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ingestion.config import Settings
 from ingestion.dbt_runner import DbtError, run_dbt
@@ -11,23 +12,34 @@ from ingestion.dbt_runner import DbtError, run_dbt
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "dbt",
-        help="run dbt with the PINPIPE_* settings exported and the metastore lock held",
+        help="run dbt in the project with the PINPIPE_* settings exported",
         description=(
-            "Run any dbt command in the project, e.g. `pinpipe dbt build --target local`. "
-            "The settings are exported as PINPIPE_* variables (profiles.yml reads them), "
-            "--profiles-dir points at the project, and a lock makes concurrent runs queue "
-            "(the local Derby metastore admits one Spark process at a time)."
+            "Run any dbt command in the project. The settings are exported as PINPIPE_* "
+            "variables (profiles.yml reads them) and DBT_PROFILES_DIR points at the project's "
+            "profiles.yml. The `local` target builds on the stack's SQL server: a command that "
+            "needs it fails at once, saying how to start it, when it does not answer. Runs of "
+            "the `local_session` target (Spark inside dbt) queue behind a lock."
         ),
+        epilog=(
+            "examples:\n"
+            "  pinpipe dbt build                            everything, on the SQL server\n"
+            "  pinpipe dbt build --selector batch_layer     one layer (selectors.yml)\n"
+            "  pinpipe dbt run -s top_category_by_year      one model\n"
+            "  pinpipe dbt show -s fct_pin_posts --limit 5\n"
+            "  pinpipe dbt docs generate && pinpipe dbt docs serve"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
     )
     parser.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, passthrough="dbt_args", usage=parser.format_help)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.dbt_args:
-        args.dbt_args = ["--help"]
+        print(args.usage())
     try:
-        return run_dbt(settings, args.dbt_args, check=False).returncode
+        return run_dbt(settings, args.dbt_args or ["--help"], check=False).returncode
     except DbtError as exc:
-        print(f"pinpipe dbt: {exc}")
+        print(f"pinpipe dbt: {exc}", file=sys.stderr)
         return 2

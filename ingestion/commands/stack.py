@@ -1,4 +1,4 @@
-"""``pinpipe stack up|down|status|logs``: the local Kafka broker, kinesis-local and gateway."""
+"""``pinpipe stack up|down|status|logs``: the local services, in the background."""
 
 from __future__ import annotations
 
@@ -8,20 +8,31 @@ import sys
 import time
 
 from ingestion.config import Settings
+from ingestion.stack.stack import SERVICES
 
-SERVICE_NAMES = ("kafka", "kinesis", "gateway")
+SERVICE_NAMES = tuple(SERVICES)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "stack",
-        help="start, stop and inspect the local Kafka broker, kinesis-local and gateway",
+        help="start, stop and inspect the local broker, kinesis-local, gateway and SQL server",
         description=(
-            "Runs the local services in the background on 127.0.0.1: an Apache Kafka broker "
-            "(KRaft, one node), kinesis-local and the gateway (`pinpipe gateway`). Data, pid "
-            "files and logs live under the state dir (PINPIPE_STATE_DIR); ports come from "
-            "PINPIPE_KAFKA_PORT, PINPIPE_KINESIS_PORT and PINPIPE_GATEWAY_PORT."
+            "Runs the local services in the background on PINPIPE_HOST (127.0.0.1): an Apache "
+            "Kafka broker (KRaft, one node), kinesis-local, the gateway (`pinpipe gateway`) and "
+            "the SQL server (a Spark Thrift Server that owns the metastore; dbt, `pinpipe sql` "
+            "and Airflow use it). Data, pid files and logs live under the state dir "
+            "(PINPIPE_STATE_DIR); ports come from PINPIPE_KAFKA_PORT, PINPIPE_KINESIS_PORT, "
+            "PINPIPE_GATEWAY_PORT and PINPIPE_SQL_PORT."
         ),
+        epilog=(
+            "examples:\n"
+            "  pinpipe stack up          start everything that is not running\n"
+            "  pinpipe stack up sql      only the SQL server\n"
+            "  pinpipe stack status      what runs, where, and its log file\n"
+            "  pinpipe stack logs sql -f follow the SQL server's log"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     up = actions.add_parser(
@@ -70,6 +81,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def print_status(report: dict[str, dict[str, object]]) -> None:
     for name, state in report.items():
+        if state.get("external"):
+            health = "healthy" if state["healthy"] else "NOT ANSWERING"
+            print(f"{name:8} elsewhere {state['address']}  {health}")
+            continue
         if state["running"]:
             health = "healthy" if state["healthy"] else "NOT ANSWERING"
             line = f"{name:8} running  pid {state['pid']:<8} {state['address']}  {health}"

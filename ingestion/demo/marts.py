@@ -1,33 +1,26 @@
 """The gold marts as small aligned text tables.
 
 Which marts answer the business questions comes from the dbt manifest: the models the
-``pinterest_insights_report`` exposure depends on, in its order. Locally each built table
-is a Delta folder in the Spark warehouse, ``<state>/spark/warehouse/<schema>.db/<alias>``,
-read by path so the Derby metastore stays free.
+``pinterest_insights_report`` exposure depends on, in its order. Their rows are read through
+the SQL server, as an analyst would.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import textwrap
-import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ingestion.config import Settings
+from ingestion.text_table import aligned
 
 REPORT_EXPOSURE = "pinterest_insights_report"
 CORE_MARTS = ("fct_pin_posts", "dim_people")
 QUARANTINE_MODEL = "stg_pinterest__quarantined_records"
-MAX_CELL = 40  # columns; longer text is cut with an ellipsis
 DESCRIPTION_WIDTH = 96
-ELLIPSIS = "…"
-NULL = "null"
 
 
 def target_dir(settings: Settings) -> Path:
@@ -46,7 +39,7 @@ def load_manifest(settings: Settings) -> dict[str, Any]:
 class Mart:
     name: str
     description: str
-    path: str  # the Delta folder of the built table
+    relation: str  # schema.table on the SQL server
 
 
 def model_node(manifest: dict[str, Any], name: str) -> dict[str, Any]:
@@ -56,24 +49,22 @@ def model_node(manifest: dict[str, Any], name: str) -> dict[str, Any]:
     raise LookupError(f"the dbt manifest has no model {name!r}")
 
 
-def table_path(settings: Settings, node: dict[str, Any]) -> str:
-    alias = node.get("alias") or node["name"]
-    return f"{settings.spark_dir}/warehouse/{node['schema']}.db/{alias}"
+def relation(node: dict[str, Any]) -> str:
+    """The node's table as the SQL server names it: ``schema.alias``."""
+    return f"{node['schema']}.{node.get('alias') or node['name']}"
 
 
-def as_mart(settings: Settings, node: dict[str, Any]) -> Mart:
-    return Mart(
-        node["name"], " ".join(node.get("description", "").split()), table_path(settings, node)
-    )
+def as_mart(node: dict[str, Any]) -> Mart:
+    return Mart(node["name"], " ".join(node.get("description", "").split()), relation(node))
 
 
-def question_marts(settings: Settings, manifest: dict[str, Any]) -> list[Mart]:
+def question_marts(manifest: dict[str, Any]) -> list[Mart]:
     """The marts of the insights report exposure, in the exposure's order."""
     exposures = [e for e in manifest["exposures"].values() if e["name"] == REPORT_EXPOSURE]
     if not exposures:
         raise LookupError(f"the dbt manifest has no exposure {REPORT_EXPOSURE!r}")
     nodes = manifest["nodes"]
-    return [as_mart(settings, nodes[uid]) for uid in exposures[0]["depends_on"]["nodes"]]
+    return [as_mart(nodes[uid]) for uid in exposures[0]["depends_on"]["nodes"]]
 
 
 @dataclass(frozen=True)
@@ -87,94 +78,23 @@ def sort_key(row: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
     return tuple((value is None, value) for value in row)
 
 
-def read_mart(spark: Any, mart: Mart) -> MartRows:
-    frame = spark.read.format("delta").load(mart.path)
-    rows = sorted((tuple(row) for row in frame.collect()), key=sort_key)
-    return MartRows(mart, list(frame.columns), rows)
+def read_mart(settings: Settings, mart: Mart) -> MartRows:
+    from ingestion.warehouse import query
 
-
-def format_value(value: Any) -> str:
-    """One cell: ``null``, integers as they are, floats with one decimal, long text cut."""
-    if value is None:
-        return NULL
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return f"{value:.1f}" if math.isfinite(value) else str(value)
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, int | Decimal | date):
-        return str(value)
-    return cut(" ".join(str(value).split()), MAX_CELL)
-
-
-def char_width(char: str) -> int:
-    """Terminal columns of one character: wide and full-width ones (most emoji) take two,
-    combining marks and format characters (joiners, variation selectors) none."""
-    if unicodedata.category(char) in ("Mn", "Me", "Cf"):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def display_width(text: str) -> int:
-    return sum(char_width(char) for char in text)
-
-
-def cut(text: str, width: int) -> str:
-    """``text`` if it fits in ``width`` columns, else its start and an ellipsis."""
-    if display_width(text) <= width:
-        return text
-    kept, used = [], 0
-    for char in text:
-        used += char_width(char)
-        if used > width - 1:
-            break
-        kept.append(char)
-    return "".join(kept) + ELLIPSIS
-
-
-def pad(text: str, width: int, right: bool) -> str:
-    gap = " " * (width - display_width(text))
-    return gap + text if right else text + gap
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    result = query(settings, f"select * from {mart.relation}")
+    return MartRows(mart, result.columns, sorted(result.rows, key=sort_key))
 
 
 def render(table: MartRows, limit: int) -> list[str]:
-    """The mart as text: a title line, its description, a header, a rule and the rows.
-
-    Numbers are right-aligned, everything else left-aligned, columns two spaces apart;
-    widths are terminal columns (an emoji takes two).
+    """The mart as text: a title line, its description, then the rows as an aligned table.
     ``limit`` caps the rows shown (0 shows all); a last line says how many were left out.
     """
     total = len(table.rows)
     shown = table.rows if limit == 0 else table.rows[:limit]
-    cells = [[format_value(v) for v in row] for row in shown]
-    widths = [
-        max([len(name), *(display_width(row[i]) for row in cells)])
-        for i, name in enumerate(table.columns)
-    ]
-    numeric = [
-        any(is_number(row[i]) for row in shown)
-        and not any(row[i] is not None and not is_number(row[i]) for row in shown)
-        for i in range(len(table.columns))
-    ]
-
-    def line(values: list[str]) -> str:
-        parts = [
-            pad(value, width, right)
-            for value, width, right in zip(values, widths, numeric, strict=True)
-        ]
-        return "  " + "  ".join(parts).rstrip()
-
     noun = "row" if total == 1 else "rows"
     lines = [f"{table.mart.name} ({total} {noun})"]
     lines += [f"  {text}" for text in textwrap.wrap(table.mart.description, DESCRIPTION_WIDTH)]
-    lines.append(line(list(table.columns)))
-    lines.append(line(["-" * width for width in widths]))
-    lines += [line(row) for row in cells]
+    lines += aligned(table.columns, shown)
     if len(shown) < total:
         left = total - len(shown)
         lines.append(

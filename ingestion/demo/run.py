@@ -1,9 +1,9 @@
 """The steps of ``pinpipe demo``, in order, each with its own log under ``<state>/logs/demo``.
 
-stack -> source -> emulate -> land -> dbt build -> dbt docs -> marts -> stop. Everything runs
-in this process (stack, source, emulator, landing, and dbt through its programmatic runner),
-so one Spark JVM starts and warms up once; it starts while the emulator runs
-(ingestion/demo/spark.py).
+stack -> source -> emulate -> land -> dbt build -> dbt docs -> marts -> stop. The stack
+includes the SQL server, on which dbt builds and from which the marts are read; landing runs
+in this process's own Spark JVM, which starts while the emulator runs (ingestion/demo/spark.py),
+and dbt runs in this process too (its programmatic runner).
 The services the run started are stopped at the end, also after a failure or Ctrl-C, unless
 ``keep`` is set.
 """
@@ -26,20 +26,22 @@ from ingestion.demo.marts import (
     model_node,
     question_marts,
     read_mart,
+    relation,
     render,
-    table_path,
     target_dir,
 )
 from ingestion.demo.progress import Progress, Step, StepFailed
 from ingestion.demo.spark import DemoSpark
 from ingestion.demo.summary import DemoSummary
 
-SERVICES = ["kafka", "kinesis", "gateway"]
+SERVICES = ["kafka", "kinesis", "gateway", "sql"]
+WAREHOUSE = "sql"  # the SQL server holds the answers: it stays up for `pinpipe sql`
 BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 DOCS_ARGS = ["docs", "generate"]
 DOCS_PORT = 8081
 STEPS = {
-    "stack": "stack: start the Kafka broker, kinesis-local and the gateway where not running",
+    "stack": "stack: start the Kafka broker, kinesis-local, the gateway and the SQL server "
+    "where not running",
     "source": "source: create the replica of the three RDS tables if it is missing",
     "emulate": "emulate: post {events} events through the gateway to Kafka (batch), "
     "the first {stream_events} of them to Kinesis too (stream)",
@@ -48,7 +50,7 @@ STEPS = {
     "dbt-build": "dbt build: staging + quarantine, lambda merge, gold marts, data tests",
     "dbt-docs": "dbt docs generate: the documentation site",
     "marts": "marts: read the gold marts",
-    "stop": "stop: stop the services this run started",
+    "stop": "stop: stop the ingestion services this run started (the SQL server stays)",
 }
 LAYER_OF = {"kafka": "batch", "kinesis": "stream"}
 
@@ -123,10 +125,9 @@ class Demo:
         p.print()
         for line in self.summary.render():
             p.print(line)
-        if self.options.keep:
-            p.print()
-            for line in self.keep_hints():
-                p.print(line)
+        p.print()
+        for line in self.hints():
+            p.print(line)
         return 0
 
     # the steps
@@ -251,50 +252,61 @@ class Demo:
         self.summary.docs_seconds = step.seconds
 
     def read_marts(self) -> None:
+        from ingestion.warehouse import query
+
         with self.progress.step("marts") as step:
             manifest = load_manifest(self.settings)
-            spark = self.spark.session()
-            self.marts = [
-                read_mart(spark, mart) for mart in question_marts(self.settings, manifest)
-            ]
+            self.marts = [read_mart(self.settings, mart) for mart in question_marts(manifest)]
             for name in CORE_MARTS:
-                path = table_path(self.settings, model_node(manifest, name))
-                self.summary.core_rows[name] = spark.read.format("delta").load(path).count()
+                table = relation(model_node(manifest, name))
+                self.summary.core_rows[name] = query(
+                    self.settings, f"select count(*) from {table}"
+                ).rows[0][0]
             self.summary.question_marts = len(self.marts)
-            for layer, n in self.quarantined(spark, manifest).items():
+            for layer, n in self.quarantined(manifest).items():
                 self.summary.paths[layer].quarantined = n
             for table in self.marts:
                 step.write("\n".join(render(table, 0)) + "\n")
             step.note = f"{len(self.marts)} question marts"
 
-    def quarantined(self, spark: Any, manifest: dict[str, Any]) -> dict[str, int]:
+    def quarantined(self, manifest: dict[str, Any]) -> dict[str, int]:
         """Quarantined records per layer among those landed by this run."""
-        from pyspark.sql import functions as F
+        from ingestion.warehouse import query
 
-        path = table_path(self.settings, model_node(manifest, QUARANTINE_MODEL))
-        rows = (
-            spark.read.format("delta")
-            .load(path)
-            .where(F.col("landed_at") >= F.lit(self.land_started))
-            .groupBy("source_layer")
-            .count()
-            .collect()
+        since = self.land_started.strftime("%Y-%m-%d %H:%M:%S.%f")
+        result = query(
+            self.settings,
+            f"select source_layer, count(*) from {relation(model_node(manifest, QUARANTINE_MODEL))}"
+            f" where landed_at >= timestamp '{since}' group by source_layer",
         )
-        return {row["source_layer"]: row["count"] for row in rows}
+        return dict(result.rows)
 
     def finish(self) -> None:
-        """Stop the services this run started, unless --keep."""
+        """Stop the ingestion services this run started, unless --keep; the SQL server, which
+        serves the answers, stays up."""
         with self.progress.step("stop") as step:
             self.current = step
             before = set(SERVICES) if self.running_before is None else self.running_before
-            ours = [n for n in SERVICES if n not in before and self.stack.is_running(n)]
+            ours = [
+                n
+                for n in SERVICES
+                if n not in before and n != WAREHOUSE and self.stack.is_running(n)
+            ]
             if self.options.keep:
                 step.note = "--keep: the stack stays up"
             elif ours:
                 self.stack.down(ours)
                 step.note = f"stopped {', '.join(ours)}"
             else:
-                step.note = "nothing to stop: this run started no service"
+                step.note = "nothing to stop: this run started no ingestion service"
+
+    def hints(self) -> list[str]:
+        lines = [
+            "The SQL server keeps serving the tables:",
+            '  pinpipe sql -e "select * from top_category_by_year"   (or `pinpipe sql` for a '
+            "prompt; `pinpipe stack down sql` stops it)",
+        ]
+        return lines + (self.keep_hints() if self.options.keep else [])
 
     def keep_hints(self) -> list[str]:
         return [

@@ -1,10 +1,11 @@
-"""The one place a local SparkSession is configured.
+"""The one place local Spark is configured.
 
-``spark_conf`` is also what ``profiles.example.yml`` sets for dbt's ``local`` target (a test
-keeps the two equal), so Python jobs and dbt see the same Delta setup and the same catalog.
-Landing jobs pass ``catalog=False``: they write Delta by path and never open the Derby
-metastore, which only one process may own at a time (dbt owns it; ``pinpipe demo``, which
-runs dbt in its own process, lands with the metastore session dbt then uses).
+``spark_conf`` is what every local Spark shares: Delta, the jars, the catalog's paths. The SQL
+server (the stack's ``sql`` service) runs with ``server_conf``, which adds what a long-lived,
+shared server needs; ``profiles.example.yml``'s ``local_session`` target sets the same
+``spark_conf`` for dbt's in-process session (a test keeps the two equal). Landing jobs pass
+``catalog=False``: they write Delta by path and never open the Derby metastore, which only
+one process may own at a time: the SQL server.
 """
 
 from __future__ import annotations
@@ -56,6 +57,22 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
+    }
+
+
+def server_conf(settings: Settings) -> dict[str, str]:
+    """``spark_conf`` plus what the SQL server needs: the metastore, its own addresses, and
+    queries of several clients (dbt threads, analysts, Airflow tasks) sharing the cores."""
+    return {
+        **spark_conf(settings),
+        "spark.sql.catalogImplementation": "hive",
+        "spark.driver.host": settings.host,
+        "spark.driver.bindAddress": settings.host,
+        "spark.scheduler.mode": "FAIR",
+        # a Delta table's metastore entry holds a placeholder column list; when a table is
+        # replaced with new columns, Hive's check against that placeholder fails and Spark
+        # logs the failure (HiveAlterHandler) before it stores the schema its own way
+        "spark.hadoop.hive.metastore.disallow.incompatible.col.type.changes": "false",
     }
 
 

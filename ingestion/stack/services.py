@@ -1,14 +1,17 @@
-"""The three local services: how each is prepared, started, checked and provisioned.
+"""The local services: how each is prepared, started, checked and provisioned.
 
 - ``kafka``: an Apache Kafka 4 broker in KRaft mode (broker and controller in one process),
   run from the Maven-resolved jars; its storage is formatted once.
 - ``kinesis``: kinesis-local (the npm package), persisting its streams under the state dir.
 - ``gateway``: ``pinpipe gateway``, the Kafka REST Proxy and Kinesis API in front of both.
+- ``sql``: a Spark Thrift Server (HiveServer2 protocol) from pyspark's own jars, with Delta:
+  the one owner of the metastore, which dbt, analysts and Airflow share.
 """
 
 from __future__ import annotations
 
 import base64
+import importlib.util
 import socket
 import subprocess
 import sys
@@ -27,6 +30,7 @@ class Service(Protocol):
     name: str
     start_timeout: float
 
+    def external(self, settings: Settings) -> bool: ...
     def ports(self, settings: Settings) -> list[int]: ...
     def marker(self, settings: Settings) -> str: ...
     def prepare(self, settings: Settings) -> None: ...
@@ -56,6 +60,9 @@ def free_port(host: str) -> int:
 class Kafka:
     name: str = "kafka"
     start_timeout: float = 90
+
+    def external(self, settings: Settings) -> bool:
+        return False
 
     def home(self, settings: Settings) -> Path:
         return settings.state_dir / "kafka"  # type: ignore[operator]
@@ -190,6 +197,9 @@ class Kinesis:
     name: str = "kinesis"
     start_timeout: float = 60
 
+    def external(self, settings: Settings) -> bool:
+        return False
+
     def ports(self, settings: Settings) -> list[int]:
         return [settings.kinesis_port]
 
@@ -259,6 +269,9 @@ class Gateway:
     name: str = "gateway"
     start_timeout: float = 60
 
+    def external(self, settings: Settings) -> bool:
+        return False
+
     def ports(self, settings: Settings) -> list[int]:
         return [settings.gateway_port]
 
@@ -286,3 +299,110 @@ class Gateway:
 
     def provision(self, settings: Settings) -> None:
         pass
+
+
+SQL_LOG_LEVELS = {
+    "rootLogger": "WARN",
+    # the line that says the server is up
+    "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2": "INFO",
+    # per statement: a Hive option Spark sets that Hive 2.3 does not know
+    "org.apache.hadoop.hive.conf.HiveConf": "ERROR",
+    # per statement: closing it cancels its job group, which has ended already
+    "org.apache.spark.scheduler.DAGScheduler": "ERROR",
+    # per Delta table created: stored in Spark's own format, as Delta tables always are
+    "org.apache.spark.sql.hive.HiveExternalCatalog": "ERROR",
+}
+
+
+@dataclass(frozen=True)
+class Sql:
+    name: str = "sql"
+    start_timeout: float = 240  # a JVM, Spark, Delta and the Derby metastore
+
+    def external(self, settings: Settings) -> bool:
+        """A server elsewhere (PINPIPE_SQL_HOST): used, never started or stopped here."""
+        return bool(settings.sql_host)
+
+    def ports(self, settings: Settings) -> list[int]:
+        return [settings.sql_port]
+
+    def marker(self, settings: Settings) -> str:
+        return f"hive.server2.thrift.port={settings.sql_port}"
+
+    def address(self, settings: Settings) -> str:
+        host, port = settings.sql_server
+        return f"jdbc:hive2://{host}:{port}/{settings.dbt_schema}"
+
+    def conf_dir(self, settings: Settings) -> Path:
+        return settings.spark_dir / "conf"
+
+    def prepare(self, settings: Settings) -> None:
+        from ingestion.landing.spark import MissingJarsError, spark_jars
+
+        try:
+            spark_jars(settings)
+        except MissingJarsError as exc:
+            raise StackError(str(exc)) from exc
+        conf = self.conf_dir(settings)
+        conf.mkdir(parents=True, exist_ok=True)
+        lines = [
+            "status = warn",
+            "appender.out.type = Console",
+            "appender.out.name = out",
+            "appender.out.layout.type = PatternLayout",
+            "appender.out.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n",
+            f"rootLogger.level = {SQL_LOG_LEVELS['rootLogger']}",
+            "rootLogger.appenderRef.out.ref = out",
+        ]
+        loggers = [(n, level) for n, level in SQL_LOG_LEVELS.items() if n != "rootLogger"]
+        for i, (logger, level) in enumerate(loggers):
+            lines += [f"logger.l{i}.name = {logger}", f"logger.l{i}.level = {level}"]
+        (conf / "log4j2.properties").write_text("\n".join([*lines, ""]))
+
+    def command(self, settings: Settings) -> tuple[list[str], dict[str, str]]:
+        from ingestion.landing.spark import server_conf
+
+        home = spark_home()
+        options = [
+            word
+            for key, value in server_conf(settings).items()
+            for word in ("--conf", f"{key}={value}")
+        ]
+        command = [
+            str(home / "bin" / "spark-submit"), "--name", "pinpipe-sql",
+            "--class", "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2",
+            *options,
+            "--hiveconf", f"hive.server2.thrift.bind.host={settings.host}",
+            "--hiveconf", self.marker(settings),
+            "spark-internal",
+        ]  # fmt: skip
+        return command, {
+            "SPARK_HOME": str(home),
+            "SPARK_CONF_DIR": str(self.conf_dir(settings)),
+            "SPARK_LOCAL_IP": settings.host,
+            # Python workers (UDFs, data sources) run in this interpreter
+            "PYSPARK_PYTHON": sys.executable,
+        }
+
+    def ready(self, settings: Settings) -> bool:
+        from ingestion.warehouse import is_answering
+
+        return is_answering(settings)
+
+    def provision(self, settings: Settings) -> None:
+        """Open a session and run a statement: the first one pays for the metastore and the
+        JIT, here rather than in the first dbt command."""
+        from ingestion.warehouse import WarehouseError, query
+
+        try:
+            query(settings, "show databases")
+        except WarehouseError as exc:
+            raise StackError(f"the SQL server started but refused a statement: {exc}") from exc
+
+
+def spark_home() -> Path:
+    """pyspark's own folder: its jars, bin/spark-submit and bin/beeline (not imported here)."""
+    spec = importlib.util.find_spec("pyspark")
+    if spec is None or not spec.submodule_search_locations:
+        raise StackError("pyspark is not installed in this Python: run `make setup`")
+    return Path(next(iter(spec.submodule_search_locations)))

@@ -9,10 +9,10 @@ from collections.abc import Iterable
 
 from ingestion.config import Settings
 from ingestion.stack.processes import StackError, Tracked, wait_for
-from ingestion.stack.services import Gateway, Kafka, Kinesis, Service, port_is_free
+from ingestion.stack.services import Gateway, Kafka, Kinesis, Service, Sql, port_is_free
 
-SERVICES: dict[str, Service] = {s.name: s for s in (Kafka(), Kinesis(), Gateway())}
-"""The services in start order: the gateway needs the other two."""
+SERVICES: dict[str, Service] = {s.name: s for s in (Kafka(), Kinesis(), Gateway(), Sql())}
+"""The services in start order: the gateway needs Kafka and Kinesis."""
 
 
 class Stack:
@@ -34,9 +34,12 @@ class Stack:
 
     def up(self, services: Iterable[str] | None = None) -> list[str]:
         """Start the services that are not running, all at once, then wait until each answers;
-        return those started."""
+        return those started. A service set to an endpoint elsewhere is only checked."""
         starting = []
         for name in self.names(services):
+            if SERVICES[name].external(self.settings):
+                self.check_external(name)
+                continue
             if self.is_running(name):
                 SERVICES[name].provision(self.settings)
                 continue
@@ -44,6 +47,15 @@ class Stack:
         for name, begun in starting:
             self.wait_until_up(name, begun)
         return [name for name, _ in starting]
+
+    def check_external(self, name: str) -> None:
+        service = SERVICES[name]
+        if not service.ready(self.settings):
+            raise StackError(
+                f"{name} is set to a server elsewhere ({service.address(self.settings)}), "
+                "which does not answer; `pinpipe stack` starts only local services"
+            )
+        self.log(f"{name} at {service.address(self.settings)} (not run by this stack)")
 
     def down(self, services: Iterable[str] | None = None) -> list[str]:
         """Stop the services this state dir's pid files record, gateway first."""
@@ -80,6 +92,15 @@ class Stack:
     def status(self) -> dict[str, dict[str, object]]:
         report: dict[str, dict[str, object]] = {}
         for name, service in SERVICES.items():
+            if service.external(self.settings):
+                report[name] = {
+                    "running": True,
+                    "healthy": service.ready(self.settings),
+                    "pid": None,
+                    "address": service.address(self.settings),
+                    "external": True,
+                }
+                continue
             tracked = self.tracked(name)
             stale = tracked.is_stale()
             pid = tracked.pid()

@@ -41,6 +41,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         kafka_controller_port=free_port(),
         kinesis_port=free_port(),
         gateway_port=free_port(),
+        sql_port=free_port(),
         spark_master="local[2]",
         spark_driver_memory="1g",
     )

@@ -2,9 +2,9 @@
 incremental round.
 
 The bronze rows carry the source's real dirty values (shared/domain.md §1) for both layers,
-with exact re-sends, a malformed JSON row and contract-breaking rows. dbt runs in its own
-state dir (own lake, warehouse and Derby metastore), so tests of other areas that land
-bronze rows in the shared session state never change these counts.
+with exact re-sends, a malformed JSON row and contract-breaking rows. dbt builds on the test
+run's SQL server in schemas of its own, from a lake of its own, so tests of other areas that
+land bronze rows in the shared session state never change these counts.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pytest
 
 from ingestion.config import Settings
 from ingestion.dbt_runner import run_dbt
+from ingestion.tests.fixtures_stack import on_warehouse, table_path
 
 BATCH_COLUMNS = (
     "value string, topic string, partition int, offset bigint, "
@@ -228,10 +229,11 @@ class DbtProject:
     """The dbt state the tests read: settings (own state dir) and helpers."""
 
     settings: Settings
+    server: Settings  # the SQL server's own settings: where its warehouse is
     logs: Path
 
     def table_path(self, name: str) -> str:
-        return f"{self.settings.spark_dir}/warehouse/{self.settings.dbt_schema}.db/{name}"
+        return table_path(self.server, self.settings.dbt_schema, name)
 
     def read(self, spark, name: str) -> list[dict[str, Any]]:
         frame = spark.read.format("delta").load(self.table_path(name))
@@ -275,17 +277,12 @@ MERGED = ("int_pins_merged", "int_geolocations_merged", "int_users_merged", "snp
 
 @pytest.fixture(scope="session")
 def dbt_project(
-    spark, dbt_env: Settings, tmp_path_factory: pytest.TempPathFactory
+    spark, dbt_env: Settings, warehouse: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DbtProject]:
-    """Round 1 of bronze rows and one full `dbt build` in a state dir of its own."""
-    state = tmp_path_factory.mktemp("dbt-state")
-    settings = replace(
-        dbt_env,
-        state_dir=state,
-        lake_dir=state / "lake",
-        checkpoint_dir=state / "checkpoints",
-    )
-    project = DbtProject(settings=settings, logs=tmp_path_factory.mktemp("dbt-runs"))
+    """Round 1 of bronze rows and one full `dbt build`, in schemas and a lake of their own."""
+    lake = tmp_path_factory.mktemp("dbt-lake")
+    settings = on_warehouse(replace(dbt_env, lake_dir=lake), warehouse, "dbt_build")
+    project = DbtProject(settings, warehouse, logs=tmp_path_factory.mktemp("dbt-runs"))
     write_bronze(spark, settings, ROUND_1, T0)
     project.dbt("build", ["build"], check=False)
     yield project

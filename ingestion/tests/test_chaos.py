@@ -69,9 +69,9 @@ def test_the_command_has_help():
         assert option in done.stdout
 
 
-def test_no_acknowledged_record_is_lost_under_faults(settings, replica_url, spark, capsys):
+def test_no_acknowledged_record_is_lost_under_faults(warehouse, replica_url, spark, capsys):
     args = build_parser().parse_args(["chaos", *REDUCED])
-    code = args.func(args, replace(settings, source_url=replica_url))
+    code = args.func(args, replace(warehouse, source_url=replica_url))
     out = capsys.readouterr().out
     report = json.loads(out[out.index("{") :])
 
@@ -101,7 +101,7 @@ def test_no_acknowledged_record_is_lost_under_faults(settings, replica_url, spar
         )
 
     bad = report["bad_input"]
-    accepted = sum(1 for c in cases(settings) if c.accepted)
+    accepted = sum(1 for c in cases(warehouse) if c.accepted)
     assert bad["server_errors"] == 0
     assert bad["problems"] == []
     assert bad["accepted_then_quarantined"] == accepted

@@ -1,10 +1,11 @@
 """`pinpipe demo` end to end at a reduced size, on a stack of its own.
 
-`pinpipe demo` runs as a process of its own (its own Spark JVM, with dbt inside) with 300
-events in a state dir and ports of its own (so it starts its own services and registers its
-own bronze tables). Kafka is started before the run, so the run must start only
-kinesis-local and the gateway and stop only those. The printed marts are parsed back and
-compared with the built Delta tables, and the summary with the bronze and quarantine tables.
+`pinpipe demo` runs as a process of its own (its own Spark JVM for landing, dbt inside) with
+300 events in a state dir and ports of its own (so it starts its own ingestion services and
+registers its own bronze tables), building on the test run's SQL server in schemas of its own.
+Kafka is started before the run, so the run must start only kinesis-local and the gateway and
+stop only those. The printed marts are parsed back and compared with the built Delta tables,
+and the summary with the bronze and quarantine tables.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import yaml
 from ingestion.cli import build_parser
 from ingestion.config import ENTITIES, Settings
 from ingestion.tests.conftest import PROJECT_DIR
+from ingestion.tests.fixtures_stack import on_warehouse
+from ingestion.tests.fixtures_stack import table_path as warehouse_path
 
 pytestmark = [pytest.mark.spark, pytest.mark.dbt]
 
@@ -43,6 +46,7 @@ STEP_NAMES = (
 @dataclass
 class DemoRun:
     settings: Settings
+    server: Settings
     exit_code: int
     out: str
     err: str
@@ -65,7 +69,7 @@ def quiet_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def demo(settings: Settings, tmp_path_factory: pytest.TempPathFactory):
+def demo(settings: Settings, warehouse: Settings, tmp_path_factory: pytest.TempPathFactory):
     from ingestion.stack import Stack
 
     state = tmp_path_factory.mktemp("demo-state")
@@ -79,6 +83,7 @@ def demo(settings: Settings, tmp_path_factory: pytest.TempPathFactory):
         kinesis_port=quiet_port(),
         gateway_port=quiet_port(),
     )
+    own = on_warehouse(own, warehouse, "demo")
     target = tmp_path_factory.mktemp("demo-target")
     env = {
         **os.environ,
@@ -96,21 +101,16 @@ def demo(settings: Settings, tmp_path_factory: pytest.TempPathFactory):
             [sys.executable, "-m", "ingestion.cli", *command],
             cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1200,
         )  # fmt: skip
+        after = stack.status()
         yield DemoRun(
-            own, done.returncode, done.stdout, done.stderr, before, stack.status(), target
+            own, warehouse, done.returncode, done.stdout, done.stderr, before, after, target
         )
     finally:
         stack.down()
 
 
-def table_path(settings: Settings, name: str) -> str:
-    return f"{settings.spark_dir}/warehouse/{settings.dbt_schema}.db/{name}"
-
-
-def read_rows(spark, settings: Settings, name: str) -> list[tuple]:
-    return [
-        tuple(row) for row in spark.read.format("delta").load(table_path(settings, name)).collect()
-    ]
+def table_path(demo: DemoRun, name: str) -> str:
+    return warehouse_path(demo.server, demo.settings.dbt_schema, name)
 
 
 def report_marts() -> list[str]:
@@ -208,7 +208,7 @@ def test_printed_marts_equal_the_built_tables(demo: DemoRun, spark) -> None:
     assert list(printed) == expected_names
     for name in expected_names:
         mart = printed[name]
-        frame = spark.read.format("delta").load(table_path(demo.settings, name))
+        frame = spark.read.format("delta").load(table_path(demo, name))
         rows = sorted(
             (tuple(row) for row in frame.collect()),
             key=lambda row: [(v is None, v) for v in row],
@@ -237,14 +237,14 @@ def test_summary_matches_bronze_and_quarantine(demo: DemoRun, spark) -> None:
         )
         assert bronze == records, layer
         quarantine = spark.read.format("delta").load(
-            table_path(demo.settings, "stg_pinterest__quarantined_records")
+            table_path(demo, "stg_pinterest__quarantined_records")
         )
         assert (
             number(summary_row(demo.out, "quarantined")[i])
             == quarantine.where(quarantine.source_layer == layer).count()
         )
     for name in ("fct_pin_posts", "dim_people"):
-        count = spark.read.format("delta").load(table_path(demo.settings, name)).count()
+        count = spark.read.format("delta").load(table_path(demo, name)).count()
         assert f"{name} {count:,} rows" in demo.out
 
 
@@ -281,7 +281,7 @@ def test_render_aligns_cuts_and_parses_back() -> None:
 
     long_name = "British Indian Ocean Territory (Chagos Archipelago)"
     table = MartRows(
-        Mart("posts_by_country", "One row per country.", "/nowhere"),
+        Mart("posts_by_country", "One row per country.", "nowhere.posts_by_country"),
         ["country", "posts", "median"],
         [("Chad", 7, 1500.5), (long_name, 12345, None), ("Peru", 1, 2.0)],
     )
@@ -304,7 +304,7 @@ def test_render_counts_an_emoji_as_two_columns() -> None:
     from ingestion.demo.marts import Mart, MartRows, render
 
     table = MartRows(
-        Mart("posters", "", "/nowhere"),
+        Mart("posters", "", "nowhere.posters"),
         ["poster_name", "follower_count"],
         [("George \U0001f3a8 Life", 811), ("Plain name", 5), ("\U0001f3a8" * 25, 1)],
     )

@@ -1,8 +1,9 @@
 """The Spark session factory: Delta by path, the Kafka source on the class path, and the
-same configuration as dbt's local profile."""
+same configuration as dbt's in-process profile."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
@@ -33,18 +34,29 @@ def test_kafka_source_is_on_the_class_path(spark) -> None:
     assert provider.getName().endswith("KafkaSourceProvider")
 
 
-def render_local_profile(settings: Settings) -> dict[str, str]:
+def render_profile(settings: Settings) -> dict:
     env = settings.as_env()
     text = (settings.project_dir / "profiles.example.yml").read_text()
-    rendered = jinja2.Template(text).render(
+    environment = jinja2.Environment()
+    environment.filters["as_number"] = int
+    rendered = environment.from_string(text).render(
         env_var=lambda name, default=None: env.get(name, default)
     )
-    outputs = yaml.safe_load(rendered)["pinpipe"]["outputs"]
-    return {k: str(v) for k, v in outputs["local"]["server_side_parameters"].items()}
+    return yaml.safe_load(rendered)["pinpipe"]["outputs"]
 
 
-def test_dbt_local_profile_sets_the_same_spark_conf(settings: Settings) -> None:
-    assert render_local_profile(settings) == spark_conf(settings)
+def test_dbt_session_profile_sets_the_same_spark_conf(settings: Settings) -> None:
+    parameters = render_profile(settings)["local_session"]["server_side_parameters"]
+    assert {k: str(v) for k, v in parameters.items()} == spark_conf(settings)
+
+
+def test_dbt_local_profile_points_at_the_sql_server(settings: Settings) -> None:
+    local = render_profile(settings)["local"]
+    assert local["method"] == "thrift"
+    assert (local["host"], int(local["port"])) == settings.sql_server
+    elsewhere = replace(settings, sql_host="thrift.example", sql_port=10001)
+    remote = render_profile(elsewhere)["local"]
+    assert (remote["host"], int(remote["port"])) == ("thrift.example", 10001)
 
 
 def test_missing_jars_say_how_to_get_them(tmp_path: Path) -> None:
