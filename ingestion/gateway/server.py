@@ -1,31 +1,69 @@
-"""Serving the app with uvicorn: in the foreground (``pinpipe gateway``) or on a thread."""
+"""Serving the app with uvicorn: in the foreground (``pinpipe gateway``), with one or several
+worker processes, or on a thread.
+
+With several workers the parent binds the port and starts the workers (uvicorn's supervisor,
+spawned processes); every worker accepts connections on that one socket, runs the app with its
+own Kafka producer and Kinesis client, and is replaced if it dies. SIGTERM or SIGINT to the
+parent stops them all; each finishes its requests in flight first, as a single process does.
+"""
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from ingestion.config import Settings
 from ingestion.gateway.app import create_app
 from ingestion.gateway.logs import logging_config
 
 
-def server(settings: Settings, host: str, port: int, log_level: str = "info") -> uvicorn.Server:
-    """A uvicorn server for the gateway: JSON logs, our own access lines, no Server header."""
-    config = uvicorn.Config(
-        create_app(settings),
+def _config(settings: Settings, app: Any, host: str, port: int, log_level: str, **more: Any):
+    """uvicorn's settings for the gateway: JSON logs, our own access lines, no Server header."""
+    return uvicorn.Config(
+        app,
         host=host,
         port=port,
         log_config=logging_config(log_level),
         access_log=False,
         server_header=False,
         timeout_graceful_shutdown=max(1, settings.gateway_delivery_timeout_ms // 1000 + 1),
+        **more,
     )
-    return uvicorn.Server(config)
+
+
+def server(settings: Settings, host: str, port: int, log_level: str = "info") -> uvicorn.Server:
+    """A uvicorn server for the gateway in this process."""
+    return uvicorn.Server(_config(settings, create_app(settings), host, port, log_level))
+
+
+def serve(settings: Settings, host: str, port: int, workers: int, log_level: str = "info") -> int:
+    """Serve until SIGTERM / SIGINT with ``workers`` processes; the exit code (1: the gateway
+    could not start)."""
+    if workers == 1:
+        instance = server(settings, host, port, log_level)
+        instance.run()
+        return 0 if instance.started else 1
+    create_app(settings)  # a bad setting fails here, in the parent, with its message
+    with tempfile.TemporaryDirectory(prefix="pinpipe-gateway-") as peers:
+        factory = partial(create_app, settings, Path(peers))
+        config = _config(settings, factory, host, port, log_level, factory=True, workers=workers)
+        try:
+            sock = config.bind_socket()
+        except SystemExit:  # uvicorn logged why (the port is taken, say)
+            return 1
+        supervisor = Multiprocess(config, sockets=[sock])
+        supervisor.run()
+    return 1 if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes) else 0
 
 
 @contextmanager
