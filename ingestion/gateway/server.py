@@ -3,8 +3,10 @@ worker processes, or on a thread.
 
 With several workers the parent binds the port and starts the workers (uvicorn's supervisor,
 spawned processes); every worker accepts connections on that one socket, runs the app with its
-own Kafka producer and Kinesis client, and is replaced if it dies. SIGTERM or SIGINT to the
-parent stops them all; each finishes its requests in flight first, as a single process does.
+own Kafka producer and Kinesis client, and is replaced if it dies or stops answering the
+supervisor's health check. SIGTERM or SIGINT to the parent stops them all; each finishes its
+requests in flight first, as a single process does. A worker loads the app only once it
+answers health checks, so a slow start on a busy machine is not taken for a hang.
 """
 
 from __future__ import annotations
@@ -16,15 +18,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
 from ingestion.config import Settings
-from ingestion.gateway.app import create_app
 from ingestion.gateway.logs import logging_config
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+WORKER_HEALTHCHECK_SECONDS = 30  # uvicorn's 5 s killed workers still starting on a busy machine
 
 
 def _config(settings: Settings, app: Any, host: str, port: int, log_level: str, **more: Any):
@@ -41,9 +47,16 @@ def _config(settings: Settings, app: Any, host: str, port: int, log_level: str, 
     )
 
 
+def app(settings: Settings, peers: Path | None = None) -> FastAPI:
+    """``create_app``, imported when first called (in a worker: after it answers health checks)."""
+    from ingestion.gateway.app import create_app
+
+    return create_app(settings, peers)
+
+
 def server(settings: Settings, host: str, port: int, log_level: str = "info") -> uvicorn.Server:
     """A uvicorn server for the gateway in this process."""
-    return uvicorn.Server(_config(settings, create_app(settings), host, port, log_level))
+    return uvicorn.Server(_config(settings, app(settings), host, port, log_level))
 
 
 def serve(settings: Settings, host: str, port: int, workers: int, log_level: str = "info") -> int:
@@ -53,10 +66,12 @@ def serve(settings: Settings, host: str, port: int, workers: int, log_level: str
         instance = server(settings, host, port, log_level)
         instance.run()
         return 0 if instance.started else 1
-    create_app(settings)  # a bad setting fails here, in the parent, with its message
+    app(settings)  # a bad setting fails here, in the parent, with its message
     with tempfile.TemporaryDirectory(prefix="pinpipe-gateway-") as peers:
-        factory = partial(create_app, settings, Path(peers))
-        config = _config(settings, factory, host, port, log_level, factory=True, workers=workers)
+        config = _config(
+            settings, partial(app, settings, Path(peers)), host, port, log_level,
+            factory=True, workers=workers, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        )  # fmt: skip
         try:
             sock = config.bind_socket()
         except SystemExit:  # uvicorn logged why (the port is taken, say)
