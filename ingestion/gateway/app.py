@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -55,6 +56,7 @@ def create_app(settings: Settings, peers: Path | None = None) -> FastAPI:
         if peers is not None:
             app.state.peers = Peers(peers, lambda: _snapshot(app))
             await app.state.peers.start()
+        gc.freeze()  # what exists now lives as long as the gateway: no collection need look at it
         app.state.ready = True
         log.info(
             "gateway ready",
