@@ -277,8 +277,11 @@ class Connection:
             f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: {JSON_V2}\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode()
-        self.writer.write(head + body)
-        status_line = await self.reader.readline()
+        try:
+            self.writer.write(head + body)
+            status_line = await self.reader.readline()
+        except (ConnectionResetError, BrokenPipeError):  # it was closed as we wrote
+            status_line = b""
         if not status_line:  # the server closed the idle keep-alive connection: reconnect
             self.close()
             await self.open()

@@ -2,7 +2,7 @@
 
 Updated only from the event loop thread, so plain dicts suffice. Label values are bounded:
 routes are path templates (``/topics/{topic}``), never raw paths. Each worker process counts
-its own; ``render`` adds up the snapshots of every worker (see ``peers``).
+its own; ``GatewayMetrics.added`` adds up the snapshots of every worker (see ``peers``).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Histogram:
 
 GAUGES = {
     "kafka_queued_records": "records in the producer queues awaiting acknowledgement",
-    "in_flight_requests": "requests being handled",
+    "in_flight_requests": "API requests being handled (health, metrics and docs left out)",
     "workers": "worker processes whose counts this answer adds up",
 }
 
@@ -63,7 +63,7 @@ class GatewayMetrics:
         self.errors: dict[Labels, int] = defaultdict(int)
         self.latency: dict[Labels, Histogram] = {}
         self.gauges: dict[str, int] = defaultdict(int)
-        self.in_flight = 0  # kept by the middleware
+        self.in_flight = 0  # API requests being handled, kept by the middleware
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests[(("method", method), ("route", route), ("status", str(status)))] += 1

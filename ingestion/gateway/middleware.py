@@ -79,12 +79,14 @@ class GatewayMiddleware:
         metrics = self.metrics
         busy = False
         try:
-            if self.api_key and path not in OPEN_PATHS and not self._authorized(scope):
+            if path in OPEN_PATHS:
+                await self.app(scope, receive_counted, send_counted)
+            elif self.api_key and not self._authorized(scope):
                 forbidden = json_response(
                     {"error_code": 40301, "message": "Forbidden: missing or wrong x-api-key"}, 403
                 )
                 await forbidden(scope, receive, send_counted)
-            elif metrics.in_flight >= self.max_in_flight and path not in OPEN_PATHS:
+            elif metrics.in_flight >= self.max_in_flight:
                 busy = True
                 await self._busy(path)(scope, receive, send_counted)
             else:
