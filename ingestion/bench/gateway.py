@@ -11,9 +11,10 @@ settings instead. Works on its own topic (``bench<time>.gateway``). Measured in 
 - single: one-record requests/s, closed loop over ``--connections`` connections;
 - latency: one-record requests sent open-loop at ``--rate`` per second; a latency runs from
   the time the request was due (not sent), so a backlog counts against the gateway;
-- overload: one-record requests sent open-loop at twice the single rate just measured, with the
-  resident memory of all gateway processes sampled twice a second: the gateway turns away what
-  it cannot take (429) and its memory stays flat.
+- overload: one-record requests sent open-loop at twice the single rate just measured, over at
+  most twice as many connections as the workers' in-flight bounds together (a client's pool),
+  with the resident memory of all gateway processes sampled twice a second: the gateway turns
+  away what it cannot take (429) and its memory stays flat.
 
 ``summary`` holds the figures the targets are set on, all from this one run. CPU and memory are
 those of the whole gateway: the parent process and every worker. The load generator is a
@@ -107,9 +108,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         direct = direct_produce(CpuMeter(os.getpid()), local, topic, values)
         single = asyncio_run(single_load(gateway, url, topic, args.seconds, args.connections))
         latency = asyncio_run(open_loop(gateway, url, topic, args.seconds, args.rate))
+        # connections enough for every worker's in-flight bound twice over, as a client pool
+        pool = 2 * local.gateway_max_in_flight * result["setup"]["gateway_workers"]
         overload = asyncio_run(
-            open_loop(gateway, url, topic, args.seconds, 2 * single["requests_per_s"], memory=True)
+            open_loop(gateway, url, topic, args.seconds, 2 * single["requests_per_s"], True, pool)
         )
+        overload["connections_pool"] = pool
     result["summary"] = {
         "batched_records_per_s": batched["records_per_s"],
         "direct_records_per_s": direct["records_per_s"],
@@ -413,15 +417,23 @@ async def single_load(meter: CpuMeter, url: str, topic: str, seconds: float, cou
 
 
 async def open_loop(
-    meter: CpuMeter, url: str, topic: str, seconds: float, rate: int, memory: bool = False
+    meter: CpuMeter,
+    url: str,
+    topic: str,
+    seconds: float,
+    rate: int,
+    memory: bool = False,
+    pool: int | None = None,
 ) -> dict:
-    """Requests due every 1/rate s, each on a free connection (more opened when none is);
-    ``requests_per_s`` counts until the last answer. ``memory``: the gateway's resident memory
-    sampled every 0.5 s, and the connections the load generator needed."""
+    """Requests due every 1/rate s, each on a free connection (more opened when none is, up to
+    ``pool``; then the request waits for one); ``requests_per_s`` counts until the last answer.
+    ``memory``: the gateway's resident memory sampled every 0.5 s."""
     path = f"/topics/{topic}"
     body = one_record(1)
-    idle = await connections(url, 32)
-    opened = len(idle)
+    idle: asyncio.Queue[Connection] = asyncio.Queue()
+    for connection in await connections(url, 32):
+        idle.put_nowait(connection)
+    opened = idle.qsize()
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     total = int(seconds * rate)
@@ -430,15 +442,15 @@ async def open_loop(
 
     async def send(due: float) -> None:
         nonlocal opened
-        if idle:
-            connection = idle.pop()
-        else:
+        if idle.empty() and (pool is None or opened < pool):
             opened += 1
             connection = await Connection(url).open()
+        else:
+            connection = await idle.get()
         status, _ = await connection.post(path, body)
         latencies.append(time.perf_counter() - due)
         statuses[status] += 1
-        idle.append(connection)
+        idle.put_nowait(connection)
 
     async def sample() -> None:
         while True:
@@ -458,8 +470,8 @@ async def open_loop(
     if sampler is not None:
         sampler.cancel()
         rss.append(meter.rss_mib())
-    for connection in idle:
-        connection.close()
+    while not idle.empty():
+        idle.get_nowait().close()
     ordered = sorted(latencies)
 
     def quantile(q: float) -> float:
@@ -475,8 +487,8 @@ async def open_loop(
         "max_ms": round(ordered[-1] * 1000, 2),
         "statuses": dict(statuses),
     }
+    result["connections_opened"] = opened
     if memory:
-        result["connections_opened"] = opened
         result["gateway_rss_mib"] = {
             "start": rss[0],
             "middle": rss[len(rss) // 2],
