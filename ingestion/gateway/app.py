@@ -25,6 +25,7 @@ from ingestion.gateway.errors import (
     rest_proxy_error_handler,
 )
 from ingestion.gateway.kafka_sink import KafkaSink, librdkafka_log, parse_extra_config
+from ingestion.gateway.lean_route import LeanRoutes
 from ingestion.gateway.logs import gateway_logger
 from ingestion.gateway.metrics import CONTENT_TYPE, GatewayMetrics
 from ingestion.gateway.middleware import GatewayMiddleware
@@ -100,6 +101,7 @@ def create_app(settings: Settings, peers: Path | None = None) -> FastAPI:
         metrics=metrics,
         api_key=settings.gateway_api_key,
         max_in_flight=settings.gateway_max_in_flight,
+        lean=LeanRoutes(app.router.routes, app.exception_handlers),
     )
     _add_operations(app, settings)
     app.openapi = _openapi(app, bool(settings.gateway_api_key))  # type: ignore[method-assign]

@@ -8,6 +8,8 @@ progress, metrics, access log.
   once (REST Proxy 42901, Kinesis ``ThrottlingException``, ``Retry-After: 1``), before its
   body is read, so an overload is turned away instead of piling up in memory. The open paths
   (health, metrics, docs) are always answered.
+- A request for an API route (a ``LeanRoute``) is served from here (``LeanRoutes``); every
+  other goes down the app's usual stack.
 - Each answer is counted by method, route template and status and timed into the latency
   histogram; failed answers are logged as JSON lines (all answers at debug level), the busy
   429s as one line a second at most, with their count.
@@ -24,6 +26,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingestion.gateway.errors import KAFKA_V2, json_response
+from ingestion.gateway.lean_route import LeanRoutes
 from ingestion.gateway.logs import gateway_logger
 from ingestion.gateway.metrics import GatewayMetrics
 
@@ -44,9 +47,15 @@ def strip_stage(path: str) -> str:
 
 class GatewayMiddleware:
     def __init__(
-        self, app: ASGIApp, metrics: GatewayMetrics, api_key: str, max_in_flight: int
+        self,
+        app: ASGIApp,
+        metrics: GatewayMetrics,
+        api_key: str,
+        max_in_flight: int,
+        lean: LeanRoutes,
     ) -> None:
         self.app = app
+        self.lean = lean
         self.metrics = metrics
         self.api_key = api_key.encode() if api_key else b""
         self.max_in_flight = max_in_flight
@@ -92,7 +101,8 @@ class GatewayMiddleware:
             else:
                 metrics.in_flight += 1
                 try:
-                    await self.app(scope, receive_counted, send_counted)
+                    if not await self.lean(scope, receive_counted, send_counted):
+                        await self.app(scope, receive_counted, send_counted)
                 finally:
                     metrics.in_flight -= 1
         finally:
