@@ -29,6 +29,14 @@ def find_project_dir(start: Path | None = None) -> Path:
     return here
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def parse_pairs(text: str, variable: str) -> dict[str, str]:
     """``key=value,key=value`` (a client-options setting) -> a dict; a clear error otherwise."""
     pairs: dict[str, str] = {}
@@ -99,7 +107,9 @@ class Settings:
     gateway_max_body_bytes: int = 10_485_760  # larger request bodies: 413
     gateway_max_record_bytes: int = 1_048_576  # larger single records: 413
     gateway_topic_cache_ms: int = 5000  # how long broker topic metadata is trusted
-    gateway_queue_max_messages: int = 100_000  # producer queue; full: 429
+    gateway_queue_max_messages: int = 100_000  # producer queue of each worker; full: 429
+    gateway_workers: int = field(default_factory=usable_cores)  # worker processes on one port
+    gateway_max_in_flight: int = 256  # requests one worker handles at once; more: 429 at once
     kafka_extra_config: str = ""  # producer settings 'key=value,key=value' (SASL/SSL, e.g. MSK)
 
     def __post_init__(self) -> None:

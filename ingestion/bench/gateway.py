@@ -10,9 +10,15 @@ settings instead. Works on its own topic (``bench<time>.gateway``). Measured in 
   gateway's producer settings (acks=all, idempotence, linger), until every one is acknowledged;
 - single: one-record requests/s, closed loop over ``--connections`` connections;
 - latency: one-record requests sent open-loop at ``--rate`` per second; a latency runs from
-  the time the request was due (not sent), so a backlog counts against the gateway.
+  the time the request was due (not sent), so a backlog counts against the gateway;
+- overload: one-record requests sent open-loop at twice the single rate just measured, over at
+  most twice as many connections as the workers' in-flight bounds together (a client's pool),
+  with the resident memory of all gateway processes sampled twice a second: the gateway turns
+  away what it cannot take (429) and its memory stays flat.
 
-The load generator is a minimal asyncio HTTP/1.1 client (uvloop) to spend little CPU.
+``summary`` holds the figures the targets are set on, all from this one run. CPU and memory are
+those of the whole gateway: the parent process and every worker. The load generator is a
+minimal asyncio HTTP/1.1 client (uvloop) to spend little CPU.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.config import Settings
+from ingestion.stack.processes import proc_stat
 
 ROW = {
     "index": 0, "unique_id": "0f9c1f5e-5a3b-4a57-8f55-3c8c3d0a8d1e",
@@ -57,6 +64,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seconds", type=float, default=10, help="seconds of single and latency")
     parser.add_argument("--rate", type=int, default=1000, help="open-loop requests/s (latency)")
     parser.add_argument(
+        "--workers", type=int, default=None,
+        help="gateway worker processes (default PINPIPE_GATEWAY_WORKERS; not with --running)",
+    )  # fmt: skip
+    parser.add_argument(
         "--running", action="store_true",
         help="use the running stack of the current settings (default: start one in a temp dir)",
     )  # fmt: skip
@@ -68,35 +79,54 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     if min(args.records, args.batch, args.connections, args.rate) < 1 or args.seconds <= 0:
         raise SystemExit("pinpipe bench gateway: counts, rate and seconds must be positive")
+    if args.workers is not None and (args.workers < 1 or args.running):
+        raise SystemExit("pinpipe bench gateway: --workers must be positive, and not --running")
+    if args.workers is not None:
+        settings = replace(settings, gateway_workers=args.workers)
     with bench_stack(settings, args.running) as (local, gateway_pid):
         topic = create_topic(local)
         values = [compact({**ROW, "index": i}) for i in range(args.records)]
         url = local.gateway
+        gateway = CpuMeter(gateway_pid)
         result: dict[str, Any] = {
             "setup": {
                 "stack": "running" if args.running else "temporary (started by the bench)",
                 "topic_partitions": local.kafka_partitions,
                 "record_bytes": len(values[0]),
                 "connections": args.connections,
-                "gateway_workers": 1,
+                "gateway_workers": gateway.workers(),
+                "max_in_flight_per_worker": local.gateway_max_in_flight,
                 "delivery_timeout_ms": local.gateway_delivery_timeout_ms,
                 "load_average_1m_at_start": round(os.getloadavg()[0], 2),
             },
             "note": "load generator, gateway and broker share this machine's cores; cpu_share "
-            "and cpu_us_*: CPU of the gateway process (direct: of the producing process)",
+            "and cpu_us_*: CPU of all gateway processes (direct: of the producing process)",
         }
-        gateway = CpuMeter(gateway_pid)
         batched = asyncio_run(
             batched_load(gateway, url, topic, values, args.batch, args.connections)
         )
         direct = direct_produce(CpuMeter(os.getpid()), local, topic, values)
         single = asyncio_run(single_load(gateway, url, topic, args.seconds, args.connections))
         latency = asyncio_run(open_loop(gateway, url, topic, args.seconds, args.rate))
+        # connections enough for every worker's in-flight bound twice over, as a client pool
+        pool = 2 * local.gateway_max_in_flight * result["setup"]["gateway_workers"]
+        overload = asyncio_run(
+            open_loop(gateway, url, topic, args.seconds, 2 * single["requests_per_s"], True, pool)
+        )
+        overload["connections_pool"] = pool
+    result["summary"] = {
+        "batched_records_per_s": batched["records_per_s"],
+        "direct_records_per_s": direct["records_per_s"],
+        "batched_ratio": round(batched["records_per_s"] / direct["records_per_s"], 3),
+        "single_requests_per_s": single["requests_per_s"],
+        "open_loop_p99_ms": latency["p99_ms"],
+    }
     result["batched"] = batched
     result["direct"] = direct
-    result["batched_vs_direct"] = round(batched["records_per_s"] / direct["records_per_s"], 3)
     result["single"] = single
     result["latency"] = latency
+    result["overload"] = overload
+    result["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
     emit("gateway", result)
     return 0
 
@@ -142,15 +172,57 @@ class Span:
 
 
 class CpuMeter:
-    """CPU seconds (user + system, all threads) a process spends in a timed span."""
+    """CPU seconds (user + system, all threads) and resident memory of a process and all its
+    descendants (the gateway's workers)."""
 
     def __init__(self, pid: int) -> None:
-        self.stat = Path(f"/proc/{pid}/stat")
+        self.pid = pid
         self.ticks = os.sysconf("SC_CLK_TCK")
+        self.page = os.sysconf("SC_PAGE_SIZE")
+
+    def pids(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                pid = int(stat.parent.name)
+                children.setdefault(int(proc_stat(pid)[1]), []).append(pid)
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+        found, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo += children.get(pid, [])
+        return found
+
+    def workers(self) -> int:
+        """Worker processes (spawned by the parent), or 1 when the process serves alone."""
+        spawned = 0
+        for pid in self.pids():
+            try:
+                spawned += b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+        return spawned or 1
 
     def seconds(self) -> float:
-        fields = self.stat.read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self.ticks
+        ticks = 0
+        for pid in self.pids():
+            try:
+                fields = proc_stat(pid)
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / self.ticks
+
+    def rss_mib(self) -> float:
+        pages = 0
+        for pid in self.pids():
+            try:
+                pages += int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+            except (OSError, IndexError):
+                continue
+        return round(pages * self.page / 2**20, 1)
 
     @contextmanager
     def span(self) -> Iterator[Span]:
@@ -209,8 +281,11 @@ class Connection:
             f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: {JSON_V2}\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode()
-        self.writer.write(head + body)
-        status_line = await self.reader.readline()
+        try:
+            self.writer.write(head + body)
+            status_line = await self.reader.readline()
+        except (ConnectionResetError, BrokenPipeError):  # it was closed as we wrote
+            status_line = b""
         if not status_line:  # the server closed the idle keep-alive connection: reconnect
             self.close()
             await self.open()
@@ -341,24 +416,48 @@ async def single_load(meter: CpuMeter, url: str, topic: str, seconds: float, cou
     }
 
 
-async def open_loop(meter: CpuMeter, url: str, topic: str, seconds: float, rate: int) -> dict:
-    """Requests due every 1/rate s, each on a free connection (more opened when none is);
-    ``requests_per_s`` counts until the last answer."""
+async def open_loop(
+    meter: CpuMeter,
+    url: str,
+    topic: str,
+    seconds: float,
+    rate: int,
+    memory: bool = False,
+    pool: int | None = None,
+) -> dict:
+    """Requests due every 1/rate s, each on a free connection (more opened when none is, up to
+    ``pool``; then the request waits for one); ``requests_per_s`` counts until the last answer.
+    ``memory``: the gateway's resident memory sampled every 0.5 s."""
     path = f"/topics/{topic}"
     body = one_record(1)
-    idle = await connections(url, 32)
+    idle: asyncio.Queue[Connection] = asyncio.Queue()
+    for connection in await connections(url, 32):
+        idle.put_nowait(connection)
+    opened = idle.qsize()
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     total = int(seconds * rate)
+    rss = [meter.rss_mib()] if memory else []
     start = time.perf_counter() + 0.01
 
     async def send(due: float) -> None:
-        connection = idle.pop() if idle else await Connection(url).open()
+        nonlocal opened
+        if idle.empty() and (pool is None or opened < pool):
+            opened += 1
+            connection = await Connection(url).open()
+        else:
+            connection = await idle.get()
         status, _ = await connection.post(path, body)
         latencies.append(time.perf_counter() - due)
         statuses[status] += 1
-        idle.append(connection)
+        idle.put_nowait(connection)
 
+    async def sample() -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            rss.append(meter.rss_mib())
+
+    sampler = asyncio.create_task(sample()) if memory else None
     tasks = []
     with meter.span() as span:
         for i in range(total):
@@ -368,19 +467,33 @@ async def open_loop(meter: CpuMeter, url: str, topic: str, seconds: float, rate:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(send(due)))
         await asyncio.gather(*tasks)
-    for connection in idle:
-        connection.close()
+    if sampler is not None:
+        sampler.cancel()
+        rss.append(meter.rss_mib())
+    while not idle.empty():
+        idle.get_nowait().close()
     ordered = sorted(latencies)
 
     def quantile(q: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
 
-    return {
+    result = {
         "target_requests_per_s": rate,
         "requests": total,
         **span.figures(total, "request"),
+        "acknowledged_per_s": round(statuses[200] / span.wall),
         "p50_ms": quantile(0.50),
         "p99_ms": quantile(0.99),
         "max_ms": round(ordered[-1] * 1000, 2),
         "statuses": dict(statuses),
     }
+    result["connections_opened"] = opened
+    if memory:
+        result["gateway_rss_mib"] = {
+            "start": rss[0],
+            "middle": rss[len(rss) // 2],
+            "end": rss[-1],
+            "peak": max(rss),
+            "samples": rss,
+        }
+    return result

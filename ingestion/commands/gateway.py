@@ -18,8 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "the API Gateway Kinesis proxy under /streams, /healthz, /metrics and OpenAPI at "
             "/docs. Everything else comes from PINPIPE_* settings: Kafka bootstrap servers "
             "and PINPIPE_KAFKA_EXTRA_CONFIG (SASL/SSL), PINPIPE_KINESIS_MODE (local|aws), "
-            "PINPIPE_GATEWAY_API_KEY, delivery timeout and size limits (see `pinpipe config`). "
-            "Logs are JSON lines on stderr."
+            "PINPIPE_GATEWAY_API_KEY, delivery timeout, size limits and the in-flight bound "
+            "(see `pinpipe config`). Logs are JSON lines on stderr."
         ),
     )
     parser.add_argument(
@@ -30,6 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="port to listen on (default PINPIPE_GATEWAY_PORT, 8082)",
     )  # fmt: skip
     parser.add_argument(
+        "--workers", type=int, default=None,
+        help="worker processes serving the one port, each with its own Kafka producer "
+        "(default PINPIPE_GATEWAY_WORKERS: the number of cores); SIGTERM to this process "
+        "stops them all",
+    )  # fmt: skip
+    parser.add_argument(
         "--log-level", default="info", choices=("debug", "info", "warning", "error"),
         help="lowest level logged (default info): failed requests are logged at info, "
         "every request at debug",
@@ -38,16 +44,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ingestion.gateway.server import server
+    from ingestion.gateway.server import serve
 
     port = settings.gateway_port if args.port is None else args.port
+    workers = settings.gateway_workers if args.workers is None else args.workers
     if not 0 < port < 65536:
         print(f"pinpipe gateway: --port must be 1-65535, got {port}", file=sys.stderr)
         return 2
+    if workers < 1:
+        print(f"pinpipe gateway: --workers must be at least 1, got {workers}", file=sys.stderr)
+        return 2
     try:
-        instance = server(settings, args.host or settings.host, port, args.log_level)
+        return serve(settings, args.host or settings.host, port, workers, args.log_level)
     except ValueError as exc:
         print(f"pinpipe gateway: {exc}", file=sys.stderr)
         return 2
-    instance.run()
-    return 0 if instance.started else 1

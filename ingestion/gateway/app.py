@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from confluent_kafka.admin import AdminClient
@@ -22,17 +25,20 @@ from ingestion.gateway.errors import (
     rest_proxy_error_handler,
 )
 from ingestion.gateway.kafka_sink import KafkaSink, librdkafka_log, parse_extra_config
+from ingestion.gateway.lean_route import LeanRoutes
 from ingestion.gateway.logs import gateway_logger
 from ingestion.gateway.metrics import CONTENT_TYPE, GatewayMetrics
 from ingestion.gateway.middleware import GatewayMiddleware
+from ingestion.gateway.peers import Peers
 
 KINESIS_THREADS = 32
 API = ("/topics", "/streams")
 log = gateway_logger()
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The gateway for ``settings``; Kafka and Kinesis clients are created when it starts."""
+def create_app(settings: Settings, peers: Path | None = None) -> FastAPI:
+    """The gateway for ``settings``; Kafka and Kinesis clients are created when it starts.
+    ``peers``: the folder where the worker processes of one gateway meet (``peers.Peers``)."""
     parse_extra_config(settings.kafka_extra_config)  # a bad setting fails here, not later
     metrics = GatewayMetrics()
 
@@ -48,6 +54,10 @@ def create_app(settings: Settings) -> FastAPI:
         )
         client = kinesis_proxy.kinesis_client(settings, KINESIS_THREADS)
         app.state.kinesis = kinesis_proxy.KinesisCalls(client, KINESIS_THREADS)
+        if peers is not None:
+            app.state.peers = Peers(peers, lambda: _snapshot(app))
+            await app.state.peers.start()
+        gc.freeze()  # what exists now lives as long as the gateway: no collection need look at it
         app.state.ready = True
         log.info(
             "gateway ready",
@@ -61,6 +71,8 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             app.state.ready = False
+            if app.state.peers is not None:
+                await app.state.peers.close()
             app.state.kinesis.close()
             app.state.kafka.close()
             log.info("gateway stopped")
@@ -76,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.ready = False
+    app.state.peers = None
     app.include_router(rest_proxy.router)
     app.include_router(kinesis_proxy.router)
     # the API first: the router tries routes in order, and docs routes are rarely asked for
@@ -83,7 +96,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(RestProxyError, rest_proxy_error_handler)
     app.add_exception_handler(KinesisError, kinesis_error_handler)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_middleware(GatewayMiddleware, metrics=metrics, api_key=settings.gateway_api_key)
+    app.add_middleware(
+        GatewayMiddleware,
+        metrics=metrics,
+        api_key=settings.gateway_api_key,
+        max_in_flight=settings.gateway_max_in_flight,
+        lean=LeanRoutes(app.router.routes, app.exception_handlers),
+    )
     _add_operations(app, settings)
     app.openapi = _openapi(app, bool(settings.gateway_api_key))  # type: ignore[method-assign]
     return app
@@ -104,6 +123,7 @@ def _add_operations(app: FastAPI, settings: Settings) -> None:
         return json_response(
             {
                 "status": "ok",
+                "worker_pid": os.getpid(),
                 "kafka": {"bootstrap": settings.bootstrap_servers, "queued": kafka.queued()},
                 "kinesis": {"mode": settings.kinesis_mode, "region": settings.aws_region},
             }
@@ -112,19 +132,20 @@ def _add_operations(app: FastAPI, settings: Settings) -> None:
     @app.get(
         "/metrics",
         tags=["operations"],
-        summary="Prometheus text format",
+        summary="Prometheus text format, added up over the worker processes",
         response_class=Response,
         responses=openapi.METRICS_RESPONSES,
     )
     async def metrics(request: Request) -> Response:
-        registry: GatewayMetrics = request.app.state.metrics
-        if request.app.state.ready:
-            registry.gauge(
-                "kafka_queued_records",
-                "records in the producer queue awaiting acknowledgement",
-                request.app.state.kafka.queued(),
-            )
-        return Response(registry.render(), media_type=CONTENT_TYPE)
+        peers: Peers | None = request.app.state.peers
+        snapshots = [_snapshot(request.app), *(await peers.snapshots() if peers else [])]
+        return Response(GatewayMetrics.added(snapshots).render(), media_type=CONTENT_TYPE)
+
+
+def _snapshot(app: FastAPI) -> dict[str, Any]:
+    """This worker's counts, with its producer queue's length."""
+    queued = app.state.kafka.queued() if app.state.ready else 0
+    return app.state.metrics.snapshot(kafka_queued=queued)
 
 
 async def _http_error(_request: Request, exc: Exception) -> Response:

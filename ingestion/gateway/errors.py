@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ingestion.gateway.jsontext import dumps
+from ingestion.gateway.jsontext import encode
 
 KAFKA_V2 = "application/vnd.kafka.v2+json"
 JSON = "application/json"
@@ -33,7 +33,7 @@ class KinesisError(Exception):
 
 
 def json_response(body: object, status: int = 200, media_type: str = JSON) -> Response:
-    return Response(dumps(body), status_code=status, media_type=media_type)
+    return Response(encode(body), status_code=status, media_type=media_type)
 
 
 def rest_proxy_response(status: int, error_code: int, message: str, media: str = KAFKA_V2):

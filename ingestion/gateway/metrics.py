@@ -1,13 +1,15 @@
 """Counters and a latency histogram, rendered in the Prometheus text format (version 0.0.4).
 
 Updated only from the event loop thread, so plain dicts suffice. Label values are bounded:
-routes are path templates (``/topics/{topic}``), never raw paths.
+routes are path templates (``/topics/{topic}``), never raw paths. Each worker process counts
+its own; ``GatewayMetrics.added`` adds up the snapshots of every worker (see ``peers``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -31,6 +33,11 @@ class Histogram:
                 self.counts[i] += 1
                 break
 
+    def add(self, counts: Sequence[int], total: int, seconds: float) -> None:
+        self.counts = [mine + theirs for mine, theirs in zip(self.counts, counts, strict=True)]
+        self.total += total
+        self.sum += seconds
+
     def cumulative(self) -> list[tuple[str, int]]:
         running, rows = 0, []
         for bound, count in zip(self.bounds, self.counts, strict=True):
@@ -38,6 +45,13 @@ class Histogram:
             rows.append((_number(bound), running))
         rows.append(("+Inf", self.total))
         return rows
+
+
+GAUGES = {
+    "kafka_queued_records": "records in the producer queues awaiting acknowledgement",
+    "in_flight_requests": "API requests being handled (health, metrics and docs left out)",
+    "workers": "worker processes whose counts this answer adds up",
+}
 
 
 class GatewayMetrics:
@@ -48,7 +62,8 @@ class GatewayMetrics:
         self.records: dict[Labels, int] = defaultdict(int)
         self.errors: dict[Labels, int] = defaultdict(int)
         self.latency: dict[Labels, Histogram] = {}
-        self.gauges: dict[str, tuple[str, float]] = {}
+        self.gauges: dict[str, int] = defaultdict(int)
+        self.in_flight = 0  # API requests being handled, kept by the middleware
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests[(("method", method), ("route", route), ("status", str(status)))] += 1
@@ -69,8 +84,35 @@ class GatewayMetrics:
         """``kind`` http (status of an answer) | kafka | kinesis (per-record error codes)."""
         self.errors[(("kind", kind), ("code", code))] += count
 
-    def gauge(self, name: str, help_text: str, value: float) -> None:
-        self.gauges[name] = (help_text, value)
+    def snapshot(self, kafka_queued: int) -> dict[str, Any]:
+        """This process's counts and gauges as plain JSON-able data."""
+        return {
+            "requests": list(self.requests.items()),
+            "records": list(self.records.items()),
+            "errors": list(self.errors.items()),
+            "latency": [(k, h.counts, h.total, h.sum) for k, h in self.latency.items()],
+            "gauges": {
+                "kafka_queued_records": kafka_queued,
+                "in_flight_requests": self.in_flight,
+                "workers": 1,
+            },
+        }
+
+    @classmethod
+    def added(cls, snapshots: Iterable[dict[str, Any]]) -> GatewayMetrics:
+        """The sum of several snapshots (one per worker)."""
+        total = cls()
+        for snapshot in snapshots:
+            for name in ("requests", "records", "errors"):
+                counter = getattr(total, name)
+                for labels, value in snapshot[name]:
+                    counter[_labels_key(labels)] += value
+            for labels, counts, count, seconds in snapshot["latency"]:
+                key = _labels_key(labels)
+                total.latency.setdefault(key, Histogram()).add(counts, count, seconds)
+            for name, value in snapshot["gauges"].items():
+                total.gauges[name] += value
+        return total
 
     def render(self) -> str:
         lines: list[str] = []
@@ -84,10 +126,16 @@ class GatewayMetrics:
                 lines.append(f"{name}_bucket{_labels(labels + (('le', bound),))} {count}")
             lines.append(f"{name}_sum{_labels(labels)} {histogram.sum!r}")
             lines.append(f"{name}_count{_labels(labels)} {histogram.total}")
-        for short, (help_text, value) in sorted(self.gauges.items()):
+        for short, value in sorted(self.gauges.items()):
             gauge = f"{PREFIX}_{short}"
-            lines += [f"# HELP {gauge} {help_text}", f"# TYPE {gauge} gauge", f"{gauge} {value}"]
+            lines += [f"# HELP {gauge} {GAUGES[short]}", f"# TYPE {gauge} gauge"]
+            lines.append(f"{gauge} {value}")
         return "\n".join(lines) + "\n"
+
+
+def _labels_key(labels: Iterable[Iterable[str]]) -> Labels:
+    """Labels as a snapshot carries them (lists, after JSON) back to a dict key."""
+    return tuple((name, value) for name, value in labels)
 
 
 def _counter(lines: list[str], short: str, help_text: str, values: dict[Labels, int]) -> None:

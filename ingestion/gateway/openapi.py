@@ -93,6 +93,7 @@ _COMMON_KAFKA_ERRORS = {
     403: _kafka_error("missing or wrong x-api-key (when the gateway has a key)"),
     404: _kafka_error("40401 topic not found; 40402 partition not found"),
     422: _kafka_error("not a topic name or partition number"),
+    429: _kafka_error("42901 the gateway is busy (in-flight limit): retry later"),
     503: _kafka_error("50302 Kafka not reachable"),
 }
 PRODUCE_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -103,7 +104,7 @@ PRODUCE_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _kafka_error("request body or a record over the size limit"),
     415: _kafka_error("unsupported Content-Type"),
     422: _kafka_error("missing or empty records; 42203 bad base64; a bad topic or partition"),
-    429: _kafka_error("42901 producer queue full: retry later"),
+    429: _kafka_error("42901 producer queue full or the gateway busy: retry later"),
     500: _kafka("no record acknowledged, non-retriable Kafka error (50002)", _PRODUCE_ANSWER),
     504: _kafka("no record acknowledged within the delivery timeout (50003)", _PRODUCE_ANSWER),
 }
@@ -214,6 +215,7 @@ _COMMON_KINESIS_ERRORS = {
     400: _kinesis_error("ValidationException: a malformed body or name"),
     403: _kinesis_error("missing or wrong x-api-key (when the gateway has a key)"),
     404: _kinesis_error("ResourceNotFoundException: no such stream"),
+    429: _kinesis_error("ThrottlingException: the gateway is busy (in-flight limit), retry later"),
     503: _kinesis_error("Kinesis not reachable"),
 }
 PUT_RECORD_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -227,7 +229,10 @@ PUT_RECORD_RESPONSES: dict[int | str, dict[str, Any]] = {
     ),
     **_COMMON_KINESIS_ERRORS,
     413: _kinesis_error("body or record over the size limit"),
-    429: _kinesis_error("ProvisionedThroughputExceededException: retry later"),
+    429: _kinesis_error(
+        "ProvisionedThroughputExceededException, or ThrottlingException (the gateway is busy): "
+        "retry later"
+    ),
     504: _kinesis_error("no answer from Kinesis in time: the record may have been written"),
 }
 PUT_RECORDS_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -248,7 +253,7 @@ STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: _json("the Kinesis answer", {"type": "object"}),
     **_COMMON_KINESIS_ERRORS,
     409: _kinesis_error("ResourceInUseException: the stream exists or is busy"),
-    429: _kinesis_error("LimitExceededException: retry later"),
+    429: _kinesis_error("LimitExceededException, or ThrottlingException (the gateway is busy)"),
 }
 
 # operations

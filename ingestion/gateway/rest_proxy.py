@@ -71,12 +71,11 @@ async def _produce(request: Request, topic: str, partition: int | None) -> Respo
         deliveries = await sink.produce(topic, records)
     except QueueFull as exc:
         raise RestProxyError(429, 42901, f"Too many requests: {exc}") from exc
-    acknowledged = sum(d.acknowledged for d in deliveries)
-    metrics.record("kafka", "acknowledged", acknowledged)
-    metrics.record("kafka", "failed", len(deliveries) - acknowledged)
-    for delivery in deliveries:
-        if delivery.error_code is not None:
-            metrics.error("kafka", str(delivery.error_code))
+    failures = [d.error_code for d in deliveries if d.error_code is not None]
+    metrics.record("kafka", "acknowledged", len(deliveries) - len(failures))
+    metrics.record("kafka", "failed", len(failures))
+    for code in failures:
+        metrics.error("kafka", str(code))
     status, answer = produce_answer(deliveries)
     return json_response(answer, status, KAFKA_V2)
 

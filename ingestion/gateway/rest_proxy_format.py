@@ -3,6 +3,12 @@
 Pure functions, no I/O. Errors follow the REST Proxy (reference: confluentinc/kafka-rest and
 rest-utils): unparseable JSON or wrong JSON types 400/400, missing or empty ``records``
 422/422, a record over the size limit 413/413, an unsupported content type 415/415.
+
+A body is read the fast way first: msgspec checks and minifies it and hands each key and value
+over as its JSON text, so a value is never parsed into Python objects and written again. A body
+that way does not take (any error, an unpaired surrogate escape, a number beyond 64 bits where
+a partition goes) is read again by ``parse_records_general`` with the standard library, which
+decides what is accepted and gives every error.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ import binascii
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
+
 from ingestion.gateway.errors import RestProxyError
-from ingestion.gateway.jsontext import dumps, loads
+from ingestion.gateway.jsontext import MSGSPEC_REFUSALS, dumps, loads, minified, value_text
 from ingestion.gateway.kafka_sink import Delivery, Record
 
 JSON_V2 = "application/vnd.kafka.json.v2+json"
@@ -44,10 +52,54 @@ def parse_json(body: bytes) -> Any:
         raise RestProxyError(400, 400, f"Unexpected character or malformed JSON: {exc}") from exc
 
 
+class _Record(msgspec.Struct):
+    key: msgspec.Raw = msgspec.Raw()  # empty when absent
+    value: msgspec.Raw = msgspec.Raw()
+    partition: int | None = None
+
+
+class _Body(msgspec.Struct):
+    records: list[_Record] | None = None
+
+
+_decode_body = msgspec.json.Decoder(_Body).decode
+
+
 def parse_records(
     body: bytes, fmt: str, *, max_record_bytes: int, partitions: int | None = None
 ) -> list[Record]:
     """The records of a produce request, each as (key bytes, value bytes, partition)."""
+    try:
+        records = _decode_body(minified(body)).records
+    except MSGSPEC_REFUSALS:
+        return parse_records_general(
+            body, fmt, max_record_bytes=max_record_bytes, partitions=partitions
+        )
+    if not records:
+        raise RestProxyError(422, 422, "records may not be empty")
+    parsed = []
+    for index, record in enumerate(records):
+        key = _embedded_text(bytes(record.key), fmt, index, "key")
+        value = _embedded_text(bytes(record.value), fmt, index, "value")
+        parsed.append(_record(key, value, record.partition, index, max_record_bytes, partitions))
+    return parsed
+
+
+def _embedded_text(text: bytes, fmt: str, index: int, name: str) -> bytes | None:
+    """``_embedded`` for a key or value given as its minified JSON text (empty: absent)."""
+    if not text or text == b"null":
+        return None
+    if fmt == "json":
+        return value_text(text)
+    if text[:1] != b'"' or b"\\" in text or not text.isascii():
+        return _embedded(loads(text), fmt, index, name)
+    return _base64(text[1:-1], index, name)
+
+
+def parse_records_general(
+    body: bytes, fmt: str, *, max_record_bytes: int, partitions: int | None = None
+) -> list[Record]:
+    """``parse_records`` with the standard library's parser: every body, every error."""
     document = parse_json(body)
     if not isinstance(document, dict):
         raise RestProxyError(400, 400, "the request body must be a JSON object with 'records'")
@@ -62,13 +114,25 @@ def parse_records(
             raise RestProxyError(400, 400, f"records[{index}] must be a JSON object")
         key = _embedded(record.get("key"), fmt, index, "key")
         value = _embedded(record.get("value"), fmt, index, "value")
-        size = len(key or b"") + len(value or b"")
-        if size > max_record_bytes:
-            raise RestProxyError(
-                413, 413, f"records[{index}] is {size} bytes; the limit is {max_record_bytes}"
-            )
-        parsed.append((key, value, _partition(record.get("partition"), index, partitions)))
+        partition = record.get("partition")
+        parsed.append(_record(key, value, partition, index, max_record_bytes, partitions))
     return parsed
+
+
+def _record(
+    key: bytes | None,
+    value: bytes | None,
+    partition: Any,
+    index: int,
+    max_record_bytes: int,
+    partitions: int | None,
+) -> Record:
+    size = len(key or b"") + len(value or b"")
+    if size > max_record_bytes:
+        raise RestProxyError(
+            413, 413, f"records[{index}] is {size} bytes; the limit is {max_record_bytes}"
+        )
+    return key, value, _partition(partition, index, partitions)
 
 
 def _embedded(data: Any, fmt: str, index: int, name: str) -> bytes | None:
@@ -78,6 +142,10 @@ def _embedded(data: Any, fmt: str, index: int, name: str) -> bytes | None:
         return dumps(data)
     if not isinstance(data, str):
         raise RestProxyError(400, 400, f"records[{index}].{name} must be a base64 string")
+    return _base64(data, index, name)
+
+
+def _base64(data: str | bytes, index: int, name: str) -> bytes:
     try:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:

@@ -288,6 +288,7 @@ class Gateway:
         return [
             sys.executable, "-m", "ingestion.cli", "gateway",
             "--port", str(settings.gateway_port), "--host", settings.host,
+            "--workers", str(settings.gateway_workers),
         ], {}  # fmt: skip
 
     def ready(self, settings: Settings) -> bool:
