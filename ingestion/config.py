@@ -11,10 +11,12 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-ENTITIES = ("pin", "geo", "user")
-"""The three record kinds, in the order the source tables are read."""
+from ingestion.contract import CONTRACT
 
-SOURCE_TABLES = {"pin": "pinterest_data", "geo": "geolocation_data", "user": "user_data"}
+ENTITIES = tuple(CONTRACT.entities)
+"""The record kinds (pin, geo, user), in the order the source tables are read."""
+
+SOURCE_TABLES = {name: entity.source_table for name, entity in CONTRACT.entities.items()}
 
 
 def find_project_dir(start: Path | None = None) -> Path:

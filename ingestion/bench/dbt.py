@@ -34,6 +34,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ingestion.config import Settings
+from ingestion.contract import CONTRACT
+from ingestion.landing.schemas import BRONZE_COLUMNS
 from ingestion.stack.processes import proc_stat
 
 BUILD = ["build", "--exclude-resource-type", "unit_test"]
@@ -44,10 +46,6 @@ TARGETS = {
     "one_model_s": 5.0,
 }
 
-CATEGORIES = [
-    "art", "beauty", "christmas", "diy-and-crafts", "education", "event-planning", "finance",
-    "home-decor", "mens-fashion", "quotes", "tattoos", "travel", "vehicles",
-]  # fmt: skip
 COUNTRIES = [
     "Albania", "Anguilla", "Antarctica (the territory South of 60 deg S)", "Armenia",
     "Aruba", "Bouvet Island (Bouvetoya)", "British Indian Ocean Territory (Chagos Archipelago)",
@@ -317,25 +315,33 @@ def write_events(
             F.pmod(F.col("id"), F.lit(1000)) == 999, F.substring(record, 1, 20)
         ).otherwise(record)
         frame = ids.select("id", "is_stream", text.alias("text"))
-        batch = frame.where(~F.col("is_stream")).select(
-            F.col("text").alias("value"),
-            F.lit(settings.topic(entity)).alias("topic"),
-            F.lit(0).alias("partition"),
-            F.col("id").alias("offset"),
-            (landed_lit - F.expr("interval 1 second")).alias("kafka_timestamp"),
-            landed_lit.alias("landed_at"),
-        )
-        stream = frame.where(F.col("is_stream")).select(
-            F.col("text").alias("data"),
-            F.lit(settings.stream(entity)).alias("stream"),
-            F.lit("shardId-000000000000").alias("shard_id"),
-            F.lpad(F.col("id").cast("string"), 56, "0").alias("sequence_number"),
-            F.col("id").cast("string").alias("partition_key"),
-            (landed_lit - F.expr("interval 1 second")).alias("arrived_at"),
-            landed_lit.alias("landed_at"),
-        )
-        batch.write.format("delta").mode("append").save(settings.bronze_path("batch", entity))
-        stream.write.format("delta").mode("append").save(settings.bronze_path("stream", entity))
+        received = landed_lit - F.expr("interval 1 second")
+        values = {
+            "batch": {
+                "value": F.col("text"),
+                "topic": F.lit(settings.topic(entity)),
+                "partition": F.lit(0),
+                "offset": F.col("id"),
+                "kafka_timestamp": received,
+                "landed_at": landed_lit,
+            },
+            "stream": {
+                "data": F.col("text"),
+                "stream": F.lit(settings.stream(entity)),
+                "shard_id": F.lit("shardId-000000000000"),
+                "sequence_number": F.lpad(F.col("id").cast("string"), 56, "0"),
+                "partition_key": F.col("id").cast("string"),
+                "arrived_at": received,
+                "landed_at": landed_lit,
+            },
+        }
+        for layer, is_stream in (("batch", ~F.col("is_stream")), ("stream", F.col("is_stream"))):
+            # the bronze columns in the contract's order and types (a missing one: KeyError)
+            columns = [
+                values[layer][name].cast(kind).alias(name) for name, kind in BRONZE_COLUMNS[layer]
+            ]
+            rows = frame.where(is_stream).select(*columns)
+            rows.write.format("delta").mode("append").save(settings.bronze_path(layer, entity))
         total += count
     return total
 
@@ -345,7 +351,8 @@ def _array(values: list[str]) -> str:
 
 
 def pin_json_sql() -> str:
-    category = f"element_at({_array(CATEGORIES)}, cast(pmod(k, 13) + 1 as int))"
+    categories = list(CONTRACT.categories)
+    category = f"element_at({_array(categories)}, cast(pmod(k, {len(categories)}) + 1 as int))"
     story = "pmod(k, 25) = 0"
     return f"""to_json(named_struct(
         'index', k,

@@ -1,30 +1,16 @@
 """The bronze contract: columns of the batch (Kafka) and stream (Kinesis) Delta tables.
 
-``macros/register_bronze_tables.sql`` declares the same columns for dbt; a test keeps the two
-equal. ``KINESIS_RECORD_COLUMNS`` is what the Kinesis data source emits (bronze minus
-``landed_at``, which the landing query stamps).
+The columns come from the entity contract (``ingestion/contract.py``), which the dbt project's
+sources and ``register_bronze_tables`` read as well. ``KINESIS_RECORD_COLUMNS`` is what the
+Kinesis data source emits (bronze minus ``landed_at``, which the landing query stamps).
 """
 
 from __future__ import annotations
 
+from ingestion.contract import CONTRACT
+
 BRONZE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "batch": (
-        ("value", "string"),
-        ("topic", "string"),
-        ("partition", "int"),
-        ("offset", "bigint"),
-        ("kafka_timestamp", "timestamp"),
-        ("landed_at", "timestamp"),
-    ),
-    "stream": (
-        ("data", "string"),
-        ("stream", "string"),
-        ("shard_id", "string"),
-        ("sequence_number", "string"),
-        ("partition_key", "string"),
-        ("arrived_at", "timestamp"),
-        ("landed_at", "timestamp"),
-    ),
+    name: layer.bronze_columns for name, layer in CONTRACT.layers.items()
 }
 
 KINESIS_RECORD_COLUMNS = tuple(c for c in BRONZE_COLUMNS["stream"] if c[0] != "landed_at")

@@ -11,6 +11,7 @@ from sqlalchemy import Column, DateTime, Float, Integer, MetaData, Table, Text
 from sqlalchemy.dialects import sqlite
 
 from ingestion.config import SOURCE_TABLES
+from ingestion.contract import CONTRACT
 
 _SQLITE_DATETIME = sqlite.DATETIME(
     storage_format="%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d",
@@ -18,7 +19,7 @@ _SQLITE_DATETIME = sqlite.DATETIME(
 )
 _DATETIME = DateTime().with_variant(_SQLITE_DATETIME, "sqlite")
 
-KEY_COLUMNS = {"pin": "index", "geo": "ind", "user": "ind"}
+KEY_COLUMNS = {name: entity.key for name, entity in CONTRACT.entities.items()}
 """The row key of each table (row k of every table has key k)."""
 
 

@@ -1,52 +1,32 @@
 """The documented shapes of the source data: placeholders, categories, frequencies.
 
 Every constant here is a fact from the domain description (``domain.md`` §1) or a rate
-chosen to match it; the generator draws from these, and the tests check the replica
-against the same numbers.
+chosen to match it; the closed value sets (categories, placeholders, media types) come from
+the entity contract. The generator draws from these, and the tests check the replica against
+the same numbers.
 """
 
 from __future__ import annotations
 
+from ingestion.contract import CONTRACT
+
 DEFAULT_ROWS = 11_153
 """Rows per table in the original database."""
 
-CATEGORIES: tuple[str, ...] = (
-    "art",
-    "beauty",
-    "christmas",
-    "diy-and-crafts",
-    "education",
-    "event-planning",
-    "finance",
-    "home-decor",
-    "mens-fashion",
-    "quotes",
-    "tattoos",
-    "travel",
-    "vehicles",
-)
+CATEGORIES: tuple[str, ...] = CONTRACT.categories
 CATEGORY_WEIGHTS: tuple[float, ...] = (
     8.0, 7.0, 10.0, 8.5, 9.0, 7.5, 7.0, 8.0, 7.0, 7.5, 7.5, 8.0, 5.0,
 )  # fmt: skip
 
-# placeholders, exactly as they appear in the source
-NO_TITLE = "No Title Data Available"
-NO_DESCRIPTION = "No description available"
-STORY_DESCRIPTION = "No description available Story format"
-UNTITLED = "Untitled"
-USER_INFO_ERROR = "User Info Error"
-NO_TAGS = "N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e"
-IMAGE_SRC_ERROR = "Image src error."
-PLACEHOLDERS = {
-    "title": (NO_TITLE,),
-    "description": (STORY_DESCRIPTION, NO_DESCRIPTION, UNTITLED),
-    "poster_name": (USER_INFO_ERROR,),
-    "follower_count": (USER_INFO_ERROR,),
-    "tag_list": (NO_TAGS,),
-    "image_src": (IMAGE_SRC_ERROR,),
-}
+# placeholders, exactly as they appear in the source (the contract lists them per field)
+PLACEHOLDERS: dict[str, tuple[str, ...]] = CONTRACT.placeholders
+(NO_TITLE,) = PLACEHOLDERS["title"]
+STORY_DESCRIPTION, NO_DESCRIPTION, UNTITLED = PLACEHOLDERS["description"]
+(USER_INFO_ERROR,) = PLACEHOLDERS["poster_name"]
+(NO_TAGS,) = PLACEHOLDERS["tag_list"]
+(IMAGE_SRC_ERROR,) = PLACEHOLDERS["image_src"]
 
-IMAGE, VIDEO, STORY = "image", "video", "multi-video(story page format)"
+IMAGE, VIDEO, STORY = CONTRACT.media_types
 
 # per-row rates
 STORY_RATE = 0.035

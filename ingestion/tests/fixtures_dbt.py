@@ -21,16 +21,9 @@ import pytest
 
 from ingestion.config import Settings
 from ingestion.dbt_runner import run_dbt
+from ingestion.landing.schemas import bronze_ddl
 from ingestion.tests.fixtures_stack import on_warehouse, table_path
 
-BATCH_COLUMNS = (
-    "value string, topic string, partition int, offset bigint, "
-    "kafka_timestamp timestamp, landed_at timestamp"
-)
-STREAM_COLUMNS = (
-    "data string, stream string, shard_id string, sequence_number string, "
-    "partition_key string, arrived_at timestamp, landed_at timestamp"
-)
 T0 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
 PARTIAL_PARSE = "partial_parse.msgpack"
 
@@ -200,7 +193,6 @@ def write_bronze(
                 )
                 for i, text in enumerate(texts)
             ]
-            frame = spark.createDataFrame(rows, BATCH_COLUMNS)
         else:
             rows = [
                 (
@@ -214,7 +206,7 @@ def write_bronze(
                 )
                 for i, text in enumerate(texts)
             ]
-            frame = spark.createDataFrame(rows, STREAM_COLUMNS)
+        frame = spark.createDataFrame(rows, bronze_ddl(layer))
         frame.write.format("delta").mode("append").save(path)
 
 

@@ -1,4 +1,4 @@
-"""The bronze contract against dbt's macro, and the Kinesis reader's paging and backoff.
+"""The bronze schema's errors, and the Kinesis reader's paging and backoff.
 
 The throttling client is a stand-in: kinesis-local cannot be made to answer
 ProvisionedThroughputExceededException, everything else runs against the real server in
@@ -7,31 +7,17 @@ ProvisionedThroughputExceededException, everything else runs against the real se
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 import pytest
 
 from ingestion.cli import build_parser
-from ingestion.config import Settings
 from ingestion.landing.kinesis_reader import (
     KinesisShardReader,
     ThrottledError,
     iterator_args,
 )
-from ingestion.landing.schemas import BRONZE_COLUMNS, bronze_ddl
-
-
-def macro_columns(settings: Settings) -> dict[str, str]:
-    text = (settings.project_dir / "macros" / "register_bronze_tables.sql").read_text()
-    return dict(re.findall(r"'(batch|stream)':\s*'([^']*)'", text))
-
-
-def test_python_bronze_schemas_equal_the_dbt_macro(settings: Settings) -> None:
-    columns = macro_columns(settings)
-    assert set(columns) == set(BRONZE_COLUMNS)
-    for layer in BRONZE_COLUMNS:
-        assert bronze_ddl(layer) == columns[layer]
+from ingestion.landing.schemas import bronze_ddl
 
 
 def test_unknown_layer_is_a_clear_error() -> None:

@@ -1,0 +1,112 @@
+"""The entity contract, read from where the dbt project keeps it (``vars.contract`` in
+``dbt_project.yml``): the entities and their keys and fields, the layers and their bronze
+columns, the categories, media types, placeholders and reject reasons.
+
+Python never keeps a second copy: the settings, the bronze schemas, the source replica, the
+benchmarks and the tests take their lists from here. The file is the one beside this package
+(the checkout the code runs from), so the contract always belongs to the code that reads it.
+docs/dbt.md ("The entity contract") describes every key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DBT_PROJECT_FILE = Path(__file__).resolve().parents[1] / "dbt_project.yml"
+
+
+class ContractError(ValueError):
+    """The contract in dbt_project.yml is missing or incomplete."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One record kind: its source table, model name, key field and JSON fields."""
+
+    name: str
+    source_table: str
+    plural: str  # in model names: stg_pinterest__batch_<plural>
+    key: str
+    fields: tuple[str, ...]
+    columns: tuple[str, ...]  # the staged columns, in the domain's order
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One lambda layer: its transport and the columns of its bronze tables."""
+
+    name: str
+    transport: str
+    raw_text: str
+    bronze_columns: tuple[tuple[str, str], ...]  # (name, Spark type), in table order
+
+
+@dataclass(frozen=True)
+class Contract:
+    entities: dict[str, Entity]
+    layers: dict[str, Layer]
+    categories: tuple[str, ...]
+    media_types: tuple[str, ...]
+    placeholders: dict[str, tuple[str, ...]]
+    reject_reasons: tuple[str, ...]
+
+
+def dbt_vars(path: Path = DBT_PROJECT_FILE) -> dict[str, Any]:
+    """The ``vars`` of a dbt_project.yml, unrendered (Jinja stays text)."""
+    try:
+        project = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ContractError(f"cannot read the entity contract from {path}: {exc}") from exc
+    return dict(project.get("vars") or {})
+
+
+def parse_contract(spec: dict[str, Any]) -> Contract:
+    """A Contract from the ``contract`` var; a clear error naming what is missing."""
+    try:
+        entities = {
+            name: Entity(
+                name=name,
+                source_table=entity["source_table"],
+                plural=entity["plural"],
+                key=entity["key"],
+                fields=tuple(entity["fields"]),
+                columns=tuple(entity["columns"]),
+            )
+            for name, entity in spec["entities"].items()
+        }
+        layers = {
+            name: Layer(
+                name=name,
+                transport=layer["transport"],
+                raw_text=layer["raw_text"],
+                bronze_columns=tuple(layer["bronze_columns"].items()),
+            )
+            for name, layer in spec["layers"].items()
+        }
+        return Contract(
+            entities=entities,
+            layers=layers,
+            categories=tuple(spec["categories"]),
+            media_types=tuple(spec["media_types"]),
+            placeholders={f: tuple(v) for f, v in spec["placeholders"].items()},
+            reject_reasons=tuple(spec["reject_reasons"]),
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ContractError(f"incomplete entity contract (vars.contract): {exc!r}") from exc
+
+
+@cache
+def load_contract(path: Path = DBT_PROJECT_FILE) -> Contract:
+    """The contract of the dbt project at ``path`` (read once per process)."""
+    spec = dbt_vars(path).get("contract")
+    if spec is None:
+        raise ContractError(f"{path} has no vars.contract")
+    return parse_contract(spec)
+
+
+CONTRACT = load_contract()
