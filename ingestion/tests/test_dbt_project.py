@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ingestion.config import Settings
+from ingestion.contract import CONTRACT
 from ingestion.dbt_runner import run_dbt
 
 pytestmark = [pytest.mark.dbt]
@@ -72,6 +73,21 @@ def test_databricks_target_compiles_offline(databricks_target: Path) -> None:
     median = compiled / "marts" / "questions" / "median_followers_by_age_group.sql"
     assert "percentile(follower_count, 0.5)" in median.read_text()
     assert (databricks_target / "index.html").stat().st_size > 0
+
+
+def test_test_arguments_render_the_contract(databricks_target: Path) -> None:
+    """accepted_values take their lists from var('contract'): dbt renders the var at compile
+    time into a real list, one quoted value each (tests of the incremental base models are not
+    compiled offline: the quarantine's reject_reason and the staging views' categories are)."""
+    compiled = databricks_target / "compiled" / "pinpipe" / "models" / "staging" / "pinterest"
+    tests = [path.read_text() for path in compiled.rglob("accepted_values_*.sql")]
+    reasons = [sql for sql in tests if "reject_reason as value_field" in sql]
+    categories = [sql for sql in tests if "category as value_field" in sql]
+    assert len(reasons) == 1 and len(categories) == 2, (len(reasons), len(categories))
+    for sql in reasons:
+        assert all(f"'{reason}'" in sql for reason in CONTRACT.reject_reasons), sql
+    for sql in categories:
+        assert all(f"'{category}'" in sql for category in CONTRACT.categories), sql
 
 
 def test_databricks_target_parses_offline(databricks_manifest: dict) -> None:

@@ -1,16 +1,14 @@
 {#
-    Nothing is dropped silently: for every bronze table, the rows parsed (base models) equal
-    the rows staged plus the rows quarantined. Fails with the table whose counts differ.
+    Nothing is dropped silently: for every bronze table of the contract (layer x entity), the
+    rows in bronze equal the rows staged plus the rows quarantined. Fails with the table whose
+    counts differ.
 #}
-{%- set tables = [
-    ('batch', 'pin', 'pins'), ('batch', 'geo', 'geolocations'), ('batch', 'user', 'users'),
-    ('stream', 'pin', 'pins'), ('stream', 'geo', 'geolocations'), ('stream', 'user', 'users'),
-] -%}
+{%- set tables = layer_models('stg') %}
 
 with
 
 bronze as (
-    {%- for layer, entity, plural in tables %}
+    {%- for layer, entity, staged_model in tables %}
         select
             '{{ layer }}_{{ entity }}' as bronze_table,
             count(*) as bronze_rows
@@ -22,11 +20,11 @@ bronze as (
 ),
 
 staged as (
-    {%- for layer, entity, plural in tables %}
+    {%- for layer, entity, staged_model in tables %}
         select
             '{{ layer }}_{{ entity }}' as bronze_table,
             count(*) as staged_rows
-        from {{ ref('stg_pinterest__' ~ layer ~ '_' ~ plural) }}
+        from {{ ref(staged_model) }}
         {%- if not loop.last %}
             union all
         {%- endif %}

@@ -6,39 +6,31 @@
 #}
 {{ config(materialized='table') }}
 
-{%- set base_models = {
-    'pin': ['base_pinterest__batch_pins', 'base_pinterest__stream_pins'],
-    'geo': ['base_pinterest__batch_geolocations', 'base_pinterest__stream_geolocations'],
-    'user': ['base_pinterest__batch_users', 'base_pinterest__stream_users'],
-} -%}
+{%- set parts = layer_models('base') %}
 
 with
 
-{% for entity, models in base_models.items() %}
-    {%- for model in models %}
-        {{ model }} as (
-            select * from {{ ref(model) }}
-        ),
-    {% endfor -%}
+{% for layer, entity, model in parts %}
+    {{ model }} as (
+        select * from {{ ref(model) }}
+    ),
 {% endfor %}
 
 rejected as (
-    {%- for entity, models in base_models.items() %}
-        {%- for model in models %}
-            select
-                source_layer,
-                '{{ entity }}' as entity,
-                record_id,
-                raw_text,
-                reject_reason,
-                received_at,
-                landed_at
-            from {{ model }}
-            where reject_reason is not null
-            {%- if not loop.last or entity != 'user' %}
-                union all
-            {%- endif %}
-        {%- endfor %}
+    {%- for layer, entity, model in parts %}
+        select
+            source_layer,
+            '{{ entity }}' as entity,
+            record_id,
+            raw_text,
+            reject_reason,
+            received_at,
+            landed_at
+        from {{ model }}
+        where reject_reason is not null
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

@@ -1,7 +1,7 @@
 {#
-    seeds/placeholder_values.csv and the macro placeholder_values() (which the cleaning
-    uses) list the same (column, placeholder) pairs. Fails with every pair in one but not
-    the other.
+    seeds/placeholder_values.csv and the contract's placeholders (var contract.placeholders,
+    which the cleaning uses) list the same (column, placeholder) pairs. Fails with every pair
+    in one but not the other.
 #}
 with
 
@@ -12,30 +12,30 @@ seeded as (
     from {{ ref('placeholder_values') }}
 ),
 
-in_macro as (
+in_contract as (
     select
-        macro_list.column_name,
-        macro_list.placeholder_value
+        contract_list.column_name,
+        contract_list.placeholder_value
     from (
         values
-        {%- for column_name, values in placeholder_values().items() %}
+        {%- for column_name, values in var('contract')['placeholders'].items() %}
             {%- set last_column = loop.last %}
             {%- for value in values %}
                 ('{{ column_name }}', '{{ value | replace("'", "''") }}')
                 {{- ',' if not (last_column and loop.last) }}
             {%- endfor %}
         {%- endfor %}
-    ) as macro_list (column_name, placeholder_value)
+    ) as contract_list (column_name, placeholder_value)
 ),
 
 only_in_seed as (
     select * from seeded
     except
-    select * from in_macro
+    select * from in_contract
 ),
 
-only_in_macro as (
-    select * from in_macro
+only_in_contract as (
+    select * from in_contract
     except
     select * from seeded
 ),
@@ -48,10 +48,10 @@ final as (
     from only_in_seed
     union all
     select
-        'only in macro' as found,
+        'only in contract' as found,
         column_name,
         placeholder_value
-    from only_in_macro
+    from only_in_contract
 )
 
 select * from final
