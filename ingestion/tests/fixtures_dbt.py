@@ -2,9 +2,10 @@
 incremental round.
 
 The bronze rows carry the source's real dirty values (shared/domain.md §1) for both layers,
-with exact re-sends, a malformed JSON row and contract-breaking rows. dbt builds on the test
-run's SQL server in schemas of its own, from a lake of its own, so tests of other areas that
-land bronze rows in the shared session state never change these counts.
+with exact re-sends, a malformed JSON row, contract-breaking rows and records of another
+entity on the user topic and stream. dbt builds on the test run's SQL server in schemas of its
+own, from a lake of its own, so tests of other areas that land bronze rows in the shared
+session state never change these counts.
 """
 
 from __future__ import annotations
@@ -137,6 +138,9 @@ ROUND_1: dict[tuple[str, str], list[str]] = {
         json.dumps(user(6, age=30)),
         json.dumps(user(7, age=30)),
         json.dumps(user(8, age=30)),
+        # a geolocation record on the user topic, re-sent: wrong_entity, never a user of key 1
+        json.dumps(geo(1, timestamp="2018-08-28 03:52:47")),
+        json.dumps(geo(1, timestamp="2018-08-28 03:52:47")),
     ],
     ("stream", "pin"): [
         json.dumps(pin(2, title="stream version of 2", follower_count="7M", category="christmas")),
@@ -154,6 +158,7 @@ ROUND_1: dict[tuple[str, str], list[str]] = {
         json.dumps(user(2, **ALEX)),
         json.dumps(user(9, age=45, date_joined="2017-09-09 09:09:09")),
         json.dumps(user(10, age=19, date_joined="2015-05-05 05:05:05")),
+        json.dumps(pin(10, follower_count="12k", category="finance")),  # wrong_entity
     ],
 }
 

@@ -70,6 +70,13 @@ def test_chaos_expects_only_reasons_of_the_contract(settings: Settings) -> None:
     assert expected and expected <= set(CONTRACT.reject_reasons)
 
 
+def test_every_entity_has_an_identifying_field() -> None:
+    """A record is of an entity when it has one of the fields no other entity has."""
+    for name, entity in CONTRACT.entities.items():
+        others = {f for o, e in CONTRACT.entities.items() if o != name for f in e.fields}
+        assert set(entity.fields) - others, name
+
+
 def test_a_missing_or_incomplete_contract_is_a_clear_error(tmp_path: Path) -> None:
     project = tmp_path / "dbt_project.yml"
     project.write_text("name: x\nvars:\n  bronze_schema: bronze\n")

@@ -41,12 +41,25 @@ def test_rejected_rows_are_quarantined_with_their_reason(spark, dbt_project: Dbt
         ("batch", "geo", "invalid_timestamp"),
         ("batch", "pin", "invalid_follower_count"),
         ("batch", "pin", "malformed_json"),
+        ("batch", "user", "wrong_entity"),
+        ("batch", "user", "wrong_entity"),
         ("stream", "pin", "malformed_json"),
+        ("stream", "user", "wrong_entity"),
     ]
     raw = {r["reject_reason"]: r["raw_text"] for r in rows if r["source_layer"] == "batch"}
     assert raw["malformed_json"] == '{"index": 99, "title": "cut off'
     assert '"1.5k"' in raw["invalid_follower_count"]
+    assert '"latitude"' in raw["wrong_entity"]  # the geolocation record on the user topic
     assert all(r["record_id"] for r in rows)
+
+
+def test_records_of_another_entity_are_never_merged(spark, dbt_project: DbtProject) -> None:
+    users = by_ind(dbt_project.read(spark, "int_users_merged"))
+    # the geolocation record re-sent on the user topic (key 1) did not replace the user
+    assert users[1]["user_name"] == "Alex Young" and users[1]["source_layer"] == "batch"
+    # the pin record on the user stream (key 10) did not replace the stream user
+    assert users[10]["age"] == 19 and users[10]["user_name"] == "Person Number10"
+    assert all(u["user_name"] or u["age"] is not None or u["date_joined"] for u in users.values())
 
 
 def test_cleaning_rules_on_the_merged_pins(spark, dbt_project: DbtProject) -> None:

@@ -9,6 +9,7 @@
     {%- set contract = var('contract') -%}
     case
         when record_keys is null then 'malformed_json'
+        when {{ is_foreign_record('record_keys', entity) }} then 'wrong_entity'
         when {{ parse_integer(key) }} is null then 'invalid_key'
         {% if entity == 'pin' %}
         when not {{ follower_count_is_valid('record.follower_count') }}
@@ -29,3 +30,14 @@
     end
 {%- endmacro %}
 
+{#
+    True when the JSON object's keys say the record is not of `entity`: it has none of the
+    entity's identifying fields, or one that identifies another entity (identifying_fields).
+    Unknown keys are ignored, so a record with extra fields but its own entity's passes.
+#}
+{% macro is_foreign_record(keys, entity) -%}
+    (
+        not arrays_overlap({{ keys }}, array{{ sql_list(identifying_fields(entity)) }})
+        or arrays_overlap({{ keys }}, array{{ sql_list(foreign_fields(entity)) }})
+    )
+{%- endmacro %}
