@@ -26,14 +26,12 @@ class ContractError(ValueError):
 
 @dataclass(frozen=True)
 class Entity:
-    """One record kind: its source table, model name, key field and JSON fields."""
+    """One record kind: its source table, key field and JSON fields."""
 
     name: str
     source_table: str
-    plural: str  # in model names: stg_pinterest__batch_<plural>
     key: str
     fields: tuple[str, ...]
-    columns: tuple[str, ...]  # the staged columns, in the domain's order
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,6 @@ class Layer:
 
     name: str
     transport: str
-    raw_text: str
     bronze_columns: tuple[tuple[str, str], ...]  # (name, Spark type), in table order
 
 
@@ -72,10 +69,8 @@ def parse_contract(spec: dict[str, Any]) -> Contract:
             name: Entity(
                 name=name,
                 source_table=entity["source_table"],
-                plural=entity["plural"],
                 key=entity["key"],
                 fields=tuple(entity["fields"]),
-                columns=tuple(entity["columns"]),
             )
             for name, entity in spec["entities"].items()
         }
@@ -83,7 +78,6 @@ def parse_contract(spec: dict[str, Any]) -> Contract:
             name: Layer(
                 name=name,
                 transport=layer["transport"],
-                raw_text=layer["raw_text"],
                 bronze_columns=tuple(layer["bronze_columns"].items()),
             )
             for name, layer in spec["layers"].items()

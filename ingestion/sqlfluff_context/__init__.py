@@ -8,16 +8,18 @@ compiles.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from ingestion.contract import dbt_vars
 
 _MISSING = object()
+_project_vars = cache(dbt_vars)  # read once per lint process
 
 
 def var(name: str, default: Any = _MISSING) -> Any:
     """The value of ``vars.<name>`` in dbt_project.yml (unrendered), else ``default``."""
-    value = dbt_vars().get(name, default)
+    value = _project_vars().get(name, default)
     if value is _MISSING:
         raise KeyError(f"dbt_project.yml has no var {name!r}")
     return value
