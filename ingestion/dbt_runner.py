@@ -127,7 +127,8 @@ def run_dbt(
             print(f"pinpipe dbt: {reason}", file=sys.stderr)
         if check:
             where = f"; log: {log_path}" if log_path else ""
-            raise DbtError(f"`dbt {' '.join(args)}` exited {result.returncode}{where}{reason}")
+            why = f"; {reason}" if reason else ""
+            raise DbtError(f"`dbt {' '.join(args)}` exited {result.returncode}{where}{why}")
     return result
 
 
@@ -151,7 +152,8 @@ def invoke_dbt(
     if not result.success:
         detail = f": {result.exception}" if result.exception else ""
         reason = _server_gone(settings, args, target)
-        raise DbtError(f"`dbt {' '.join(args)}` failed{detail}; log: {log_path}{reason}")
+        why = f"; {reason}" if reason else ""
+        raise DbtError(f"`dbt {' '.join(args)}` failed{detail}; log: {log_path}{why}")
 
 
 def _server_gone(settings: Settings, args: Sequence[str], target: str | None) -> str:
@@ -159,7 +161,7 @@ def _server_gone(settings: Settings, args: Sequence[str], target: str | None) ->
     from ingestion.warehouse import is_answering, unreachable
 
     gone = target_of(args, target) == SERVER_TARGET and needs_server(args)
-    return f"; {unreachable(settings)}" if gone and not is_answering(settings) else ""
+    return unreachable(settings) if gone and not is_answering(settings) else ""
 
 
 _locks_held: set[Path] = set()  # metastore locks this process holds

@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import tempfile
 import time
 from collections import Counter
@@ -39,6 +38,7 @@ from typing import Any
 
 from ingestion.config import Settings
 from ingestion.stack.processes import proc_stat
+from ingestion.stack.services import free_port
 
 ROW = {
     "index": 0, "unique_id": "0f9c1f5e-5a3b-4a57-8f55-3c8c3d0a8d1e",
@@ -231,12 +231,6 @@ class CpuMeter:
         yield span
         span.wall = time.perf_counter() - started
         span.cpu = self.seconds() - cpu
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def create_topic(settings: Settings) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import importlib.util
+import random
 import socket
 import subprocess
 import sys
@@ -50,10 +51,20 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+QUIET_PORTS = (20_000, 32_000)  # below the kernel's ephemeral range (32768 and up)
+
+
+def free_port(host: str = "127.0.0.1", taken: set[int] | None = None) -> int:
+    """A free port for a service to bind later: below the ephemeral range, so no outgoing
+    connection takes it meanwhile, and not in ``taken`` (ports already handed out)."""
+    taken = set() if taken is None else taken
+    rng = random.Random()
+    for _ in range(1_000):
+        port = rng.randrange(*QUIET_PORTS)
+        if port not in taken and port_is_free(host, port):
+            taken.add(port)
+            return port
+    raise RuntimeError(f"no free port between {QUIET_PORTS[0]} and {QUIET_PORTS[1]} on {host}")
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ never see each other's data; the resolved jars and node packages are shared from
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
 from ingestion.config import Settings, find_project_dir
+from ingestion.stack.services import free_port
 
 pytest_plugins = [
     "ingestion.tests.fixtures_source",
@@ -22,12 +22,6 @@ pytest_plugins = [
 ]
 
 PROJECT_DIR = find_project_dir(Path(__file__).parent)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -21,14 +20,9 @@ import pytest
 from ingestion.config import Settings
 from ingestion.source_db.shapes import DEFAULT_ROWS
 from ingestion.source_db.writer import write_replica
+from ingestion.stack.services import free_port
 
 REPLICA_SEED = 7
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +58,7 @@ def postgres_url():
         shutil.chown(root, "postgres")
         shutil.chown(sockets, "postgres")
         as_user = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [*as_user, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
         check=True,

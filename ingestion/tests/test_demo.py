@@ -14,9 +14,7 @@ import contextlib
 import io
 import math
 import os
-import random
 import re
-import socket
 import subprocess
 import sys
 import unicodedata
@@ -30,6 +28,7 @@ import yaml
 
 from ingestion.cli import build_parser
 from ingestion.config import ENTITIES, Settings
+from ingestion.stack.services import free_port
 from ingestion.tests.conftest import PROJECT_DIR
 from ingestion.tests.fixtures_stack import on_warehouse
 from ingestion.tests.fixtures_stack import table_path as warehouse_path
@@ -55,19 +54,6 @@ class DemoRun:
     target: Path
 
 
-def quiet_port() -> int:
-    """A free port below the kernel's ephemeral range (32768+), so no outgoing connection
-    takes it while the services start."""
-    while True:
-        port = random.randrange(20_000, 32_000)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-
-
 @pytest.fixture(scope="module")
 def demo(settings: Settings, warehouse: Settings, tmp_path_factory: pytest.TempPathFactory):
     from ingestion.stack import Stack
@@ -78,10 +64,10 @@ def demo(settings: Settings, warehouse: Settings, tmp_path_factory: pytest.TempP
         state_dir=state,
         lake_dir=state / "lake",
         checkpoint_dir=state / "checkpoints",
-        kafka_port=quiet_port(),
-        kafka_controller_port=quiet_port(),
-        kinesis_port=quiet_port(),
-        gateway_port=quiet_port(),
+        kafka_port=free_port(),
+        kafka_controller_port=free_port(),
+        kinesis_port=free_port(),
+        gateway_port=free_port(),
     )
     own = on_warehouse(own, warehouse, "demo")
     target = tmp_path_factory.mktemp("demo-target")
@@ -273,7 +259,7 @@ def test_a_failed_step_names_itself_and_its_log(settings: Settings, tmp_path: Pa
     )
     assert f"log: {log}" in err.getvalue()
     assert "MissingJarsError" in log.read_text()
-    assert "nothing to stop: this run started no service" in out.getvalue()
+    assert "nothing to stop: this run started no ingestion service" in out.getvalue()
 
 
 def test_render_aligns_cuts_and_parses_back() -> None:

@@ -129,9 +129,9 @@ def test_dropped_answers_leave_records_in_doubt(settings, replica_url, fake_gate
 
 
 def test_unreachable_endpoint_stops_the_run(settings, replica_url):
-    from ingestion.tests.fixtures_source import _free_port
+    from ingestion.stack.services import free_port
 
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     summary = Emulator(
         settings, source_url=replica_url, url=url, rate=0, count=5, backoff=0.001, retries=2
     ).run()

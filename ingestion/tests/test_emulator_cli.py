@@ -10,7 +10,7 @@ import sys
 import time
 
 from ingestion.cli import main
-from ingestion.tests.fixtures_source import _free_port
+from ingestion.stack.services import free_port
 
 
 def test_source_init_and_info(settings, tmp_path, capsys, monkeypatch):
@@ -39,7 +39,7 @@ def test_emulate_json_summary_and_exit_codes(replica_url, fake_gateway, capsys, 
     fake_gateway.script.append((400, {"error_code": 400, "message": "bad"}))
     assert main(["emulate", "--count", "1", "--rate", "0"]) == 1
     assert "failed        1" in capsys.readouterr().out
-    dead = f"http://127.0.0.1:{_free_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     code = main(["emulate", "--count", "1", "--rate", "0", "--url", dead, "--retries", "1",
                  "--backoff", "0.01"])  # fmt: skip
     assert code == 3

@@ -15,7 +15,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from ingestion.config import Settings
 from ingestion.gateway.server import serving_in_thread
 from ingestion.landing.kinesis_reader import kinesis_client
-from ingestion.tests.conftest import free_port
+from ingestion.stack.services import free_port
 
 JSON_V2 = "application/vnd.kafka.json.v2+json"
 BINARY_V2 = "application/vnd.kafka.binary.v2+json"

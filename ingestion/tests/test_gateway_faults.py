@@ -14,7 +14,7 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 from ingestion.config import Settings
 from ingestion.gateway.kafka_sink import KafkaSink
 from ingestion.gateway.server import serving_in_thread
-from ingestion.tests.conftest import free_port
+from ingestion.stack.services import free_port
 
 DELIVERY_TIMEOUT_MS = 3000
 HEADERS = {"Content-Type": "application/vnd.kafka.json.v2+json"}

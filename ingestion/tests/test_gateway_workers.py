@@ -20,8 +20,7 @@ from ingestion.config import Settings
 from ingestion.gateway.server import serving_in_thread
 from ingestion.stack import Stack
 from ingestion.stack.processes import proc_stat, wait_for
-from ingestion.stack.services import port_is_free
-from ingestion.tests.conftest import free_port
+from ingestion.stack.services import free_port, port_is_free
 
 JSON_V2 = {"Content-Type": "application/vnd.kafka.json.v2+json"}
 WORKERS = 3

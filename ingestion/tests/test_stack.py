@@ -13,7 +13,7 @@ import pytest
 from ingestion.cli import main
 from ingestion.config import ENTITIES, Settings
 from ingestion.stack import Stack, StackError
-from ingestion.tests.conftest import free_port
+from ingestion.stack.services import free_port
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import pytest
 
 from ingestion.config import Settings
 from ingestion.dbt_runner import DbtError, run_dbt
+from ingestion.stack.services import free_port
 from ingestion.tests.conftest import PROJECT_DIR
 from ingestion.tests.fixtures_dbt import ROUND_1, ROUND_2, T0, write_bronze
 from ingestion.tests.fixtures_stack import on_warehouse
@@ -84,6 +85,11 @@ def test_pinpipe_sql_prints_an_aligned_table_and_fails_with_the_servers_message(
     assert "TABLE_OR_VIEW_NOT_FOUND" in failed.stderr and "no_such_table" in failed.stderr
     assert "\tat org.apache" not in failed.stderr  # the message, not the Java stack
 
+    stopped = replace(warehouse, sql_host="", sql_port=free_port(warehouse.host))
+    unanswered = pinpipe(stopped, "sql", "-e", "select 1")
+    assert unanswered.returncode == 1
+    assert "start it with `pinpipe stack up sql`" in unanswered.stderr
+
 
 def test_status_names_the_sql_server_and_its_jdbc_url(warehouse: Settings) -> None:
     done = pinpipe(warehouse, "stack", "status", "--json")
@@ -96,6 +102,7 @@ def test_queries_answer_during_a_build_and_a_killed_server_fails_it_by_name(
     tmp_path_factory,
 ) -> None:  # fmt: skip
     settings = on_warehouse(round_1_lake(spark, dbt_env, tmp_path_factory), warehouse, "killed")
+    host, port = settings.sql_server  # elsewhere to the build: the stack does not restart it
     failures: list[Exception] = []
 
     def doomed() -> None:
@@ -118,7 +125,7 @@ def test_queries_answer_during_a_build_and_a_killed_server_fails_it_by_name(
         assert wait_for_line(log, "int_pins_merged", running)
         stack.kill("sql")
         join_while_logging(running, log)
-        with pytest.raises(WarehouseError, match="pinpipe stack up sql"):
+        with pytest.raises(WarehouseError, match=f"no SQL server answers at {host}:{port}"):
             query(settings, "select 1")
     finally:
         stack.up(["sql"])  # the other tests share this server
@@ -129,7 +136,7 @@ def test_queries_answer_during_a_build_and_a_killed_server_fails_it_by_name(
     assert "42" in shown.stdout
     assert asked_during_build and shown_during_build, "the build ended before the queries"
     assert len(failures) == 1
-    assert "does not answer" in str(failures[0]) and "pinpipe stack up sql" in str(failures[0])
+    assert f"no SQL server answers at {host}:{port}" in str(failures[0])
 
     build(settings, "after", tmp_path)
     for table in MODELS:
