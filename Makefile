@@ -20,8 +20,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
-	@# `source .venv/bin/activate` also exports the settings dbt's profile reads
-	@grep -q PINPIPE_STATE_DIR $(BIN)/activate || printf '\nexport PINPIPE_STATE_DIR="%s"\nexport DBT_PROFILES_DIR="%s"\n' "$(CURDIR)/$(STATE)" "$(CURDIR)" >> $(BIN)/activate
+	@# `source .venv/bin/activate` also exports the settings dbt's profile reads, unless set
+	@grep -q PINPIPE_STATE_DIR $(BIN)/activate || printf '\nexport PINPIPE_STATE_DIR="$${PINPIPE_STATE_DIR:-%s}"\nexport DBT_PROFILES_DIR="$${DBT_PROFILES_DIR:-%s}"\n' "$(CURDIR)/$(STATE)" "$(CURDIR)" >> $(BIN)/activate
 	@touch $@
 
 $(JARS)/spark/.resolved: jvm/spark/pom.xml

@@ -156,6 +156,22 @@ class Settings:
     def stream(self, entity: str) -> str:
         return f"{self.stream_prefix}-{entity}"
 
+    def in_effect(self) -> dict[str, tuple[object, bool]]:
+        """Every setting's value in effect, and whether it is derived from others (an empty
+        address setting takes its value from PINPIPE_HOST, the ports or the state dir)."""
+        derived = {
+            "kafka_bootstrap": self.bootstrap_servers,
+            "kinesis_endpoint": self.kinesis_url,
+            "gateway_url": self.gateway,
+            "source_url": self.source,
+            "sql_host": self.sql_server[0],
+        }
+        return {
+            f.name: (derived[f.name], True) if f.name in derived and not getattr(self, f.name)
+            else (getattr(self, f.name), False)
+            for f in fields(self)
+        }  # fmt: skip
+
     @property
     def bootstrap_servers(self) -> str:
         return self.kafka_bootstrap or f"{self.host}:{self.kafka_port}"

@@ -1,10 +1,9 @@
-"""``pinpipe config``: print the settings in force."""
+"""``pinpipe config``: print the settings in effect, derived ones included."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import fields
 
 from ingestion.config import Settings
 
@@ -14,8 +13,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "config",
         help="print the settings in force (from PINPIPE_* variables and defaults)",
         description=(
-            "Print every setting with the environment variable that sets it. "
-            "--env prints `export` lines for a shell, --json a JSON object."
+            "Print every setting with the environment variable that sets it and the value in "
+            "effect; `(derived)` marks an unset address that follows PINPIPE_HOST, the ports or "
+            "the state dir. --env prints `export` lines of what is set (derived ones stay "
+            "derived), --json a JSON object of the values in effect."
         ),
     )
     group = parser.add_mutually_exclusive_group()
@@ -29,10 +30,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for key, value in settings.as_env().items():
             print(f"export {key}='{value}'")
     elif args.json:
-        print(
-            json.dumps({f.name: str(getattr(settings, f.name)) for f in fields(settings)}, indent=2)
-        )
+        values = {name: str(value) for name, (value, _) in settings.in_effect().items()}
+        print(json.dumps(values, indent=2))
     else:
-        for f in fields(settings):
-            print(f"{'PINPIPE_' + f.name.upper():34} {getattr(settings, f.name)}")
+        values = settings.in_effect()
+        width = max(len(name) for name in values) + len("PINPIPE_") + 1
+        for name, (value, derived) in values.items():
+            print(f"{'PINPIPE_' + name.upper():{width}} {value}{'  (derived)' if derived else ''}")
     return 0

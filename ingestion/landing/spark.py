@@ -52,7 +52,7 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
         "spark.databricks.delta.snapshotPartitions": "2",
         # adaptive query execution re-plans every query; on small local data that costs more
-        # than it saves (32 test-like queries: 95.6 s with it, 32.7 s without; docs/dbt.md)
+        # than it saves (measured in docs/dbt.md)
         "spark.sql.adaptive.enabled": "false",
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",

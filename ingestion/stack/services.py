@@ -241,8 +241,8 @@ class Kinesis:
             "SHOULD_PERSIST_DATA": "true",
             "LOAD_DATA_IF_EXISTS": "true",
             "PERSIST_PATH": str(settings.state_dir / "kinesis"),  # type: ignore[operator]
-            # the whole state is rewritten at each interval; at 1 s the writes ate the server
-            # as the streams grew, at 60 s a SIGTERM took over 2 minutes (docs/stack.md)
+            # the whole state is rewritten at each interval: too often and the writes eat the
+            # server as the streams grow, too seldom and a SIGTERM waits long (docs/stack.md)
             "PERSIST_INTERVAL": "5s",
             "SHARD_LIMIT": "1000",  # per account; the default 50 is 3 streams of 16 shards
             "LOG_LEVEL": "WARN",

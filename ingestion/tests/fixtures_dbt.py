@@ -270,6 +270,16 @@ class DbtRounds:
 
 
 MERGED = ("int_pins_merged", "int_geolocations_merged", "int_users_merged", "snp_pinterest__users")
+BASE = tuple(
+    f"base_pinterest__{layer}_{plural}"
+    for layer in ("batch", "stream")
+    for plural in ("pins", "geolocations", "users")
+)
+MARTS = (
+    "stg_pinterest__quarantined_records", "fct_pin_posts", "dim_people", "top_category_by_year",
+    "median_followers_by_age_group", "median_followers_by_join_year_and_age_group",
+    "most_popular_category_by_country",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -288,7 +298,7 @@ def dbt_project(
 @pytest.fixture(scope="session")
 def dbt_rounds(spark, dbt_project: DbtProject) -> DbtRounds:
     """Round 2 of bronze rows, the lambda merge run, and the same run again unchanged."""
-    after_build = {name: dbt_project.read(spark, name) for name in MERGED}
+    after_build = {name: dbt_project.read(spark, name) for name in (*BASE, *MERGED, *MARTS)}
     write_bronze(spark, dbt_project.settings, ROUND_2, T0 + timedelta(hours=1))
     merge = [
         "build",
@@ -300,7 +310,7 @@ def dbt_rounds(spark, dbt_project: DbtProject) -> DbtRounds:
         "snapshot",
     ]
     dbt_project.dbt("merge", merge)
-    after_round_2 = {name: dbt_project.read(spark, name) for name in MERGED}
+    after_round_2 = {name: dbt_project.read(spark, name) for name in (*BASE, *MERGED)}
     dbt_project.dbt("rerun", merge)
-    after_rerun = {name: dbt_project.read(spark, name) for name in MERGED}
+    after_rerun = {name: dbt_project.read(spark, name) for name in (*BASE, *MERGED)}
     return DbtRounds(dbt_project, after_build, after_round_2, after_rerun)

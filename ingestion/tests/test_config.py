@@ -45,3 +45,19 @@ def test_client_options_parse_and_name_the_setting_on_bad_input() -> None:
     }
     with pytest.raises(ValueError, match="PINPIPE_LANDING_KAFKA_OPTIONS: expected key=value"):
         parse_pairs("security.protocol", "PINPIPE_LANDING_KAFKA_OPTIONS")
+
+
+def test_pinpipe_config_shows_derived_values_in_effect(tmp_path: Path, capsys) -> None:
+    from ingestion.cli import build_parser
+
+    settings = Settings.from_env(
+        {"PINPIPE_HOST": "10.0.0.5", "PINPIPE_GATEWAY_URL": "https://gw.example"},
+        project_dir=tmp_path,
+    )
+    args = build_parser().parse_args(["config"])
+    assert args.func(args, settings) == 0
+    lines = {line.split()[0]: line.split()[1:] for line in capsys.readouterr().out.splitlines()}
+    assert lines["PINPIPE_KAFKA_BOOTSTRAP"] == ["10.0.0.5:9092", "(derived)"]
+    assert lines["PINPIPE_SQL_HOST"] == ["10.0.0.5", "(derived)"]
+    assert lines["PINPIPE_SOURCE_URL"] == [f"sqlite:///{tmp_path}/.local/source.db", "(derived)"]
+    assert lines["PINPIPE_GATEWAY_URL"] == ["https://gw.example"]  # set, not derived
