@@ -33,6 +33,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ingestion.bench import emit
 from ingestion.config import Settings
 from ingestion.contract import CONTRACT
 from ingestion.landing.schemas import BRONZE_COLUMNS
@@ -95,8 +96,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ingestion.commands.bench import emit
-
     if any(n < 100 for n in args.events) or not 0 < args.increment <= 1:
         print("pinpipe bench dbt: --events must be >= 100 and 0 < --increment <= 1")
         return 2

@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ingestion.bench import emit
 from ingestion.config import Settings
 from ingestion.stack.processes import proc_stat
 from ingestion.stack.services import free_port
@@ -75,8 +76,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ingestion.commands.bench import emit
-
     if min(args.records, args.batch, args.connections, args.rate) < 1 or args.seconds <= 0:
         raise SystemExit("pinpipe bench gateway: counts, rate and seconds must be positive")
     if args.workers is not None and (args.workers < 1 or args.running):

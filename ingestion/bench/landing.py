@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ingestion.bench import emit
 from ingestion.config import ENTITIES, Settings
 
 PIN = {
@@ -63,8 +64,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ingestion.commands.bench import emit
-
     parts = args.only or ["kafka", "kinesis", "once"]
     trigger = args.trigger_ms if args.trigger_ms is not None else settings.landing_trigger_ms
     result: dict[str, Any] = {"trigger_ms": trigger, "note": "records produced straight to "

@@ -8,6 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ingestion.bench import emit
 from ingestion.config import Settings
 
 
@@ -32,7 +33,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ingestion.commands.bench import emit
     from ingestion.source_db.generator import ReplicaGenerator
     from ingestion.source_db.writer import safe, write_replica
 
