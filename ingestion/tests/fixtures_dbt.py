@@ -24,6 +24,7 @@ from ingestion.config import Settings
 from ingestion.dbt_runner import run_dbt
 from ingestion.landing.schemas import bronze_ddl
 from ingestion.tests.fixtures_stack import on_warehouse, table_path
+from ingestion.warehouse import query
 
 T0 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -256,6 +257,12 @@ class DbtProject:
             target.mkdir(parents=True, exist_ok=True)
             shutil.copy2(saved[-1], target / PARTIAL_PARSE)
 
+    def serve(self) -> dict[str, list[dict[str, Any]]]:
+        """The serving views' rows, as a query reads them now."""
+        schema = self.settings.dbt_schema
+        return {view: query(self.settings, f"select * from {schema}.{view}").records()
+                for view in SERVING}  # fmt: skip
+
     def run_results(self, name: str) -> list[dict[str, Any]]:
         path = self.logs / f"target-{name}" / "run_results.json"
         return json.loads(path.read_text())["results"]
@@ -267,6 +274,8 @@ class DbtRounds:
     after_build: dict[str, list[dict[str, Any]]]
     after_round_2: dict[str, list[dict[str, Any]]]
     after_rerun: dict[str, list[dict[str, Any]]]
+    served_before_merge: dict[str, list[dict[str, Any]]]
+    served_after_merge: dict[str, list[dict[str, Any]]]
 
 
 MERGED = ("int_pins_merged", "int_geolocations_merged", "int_users_merged", "snp_pinterest__users")
@@ -275,6 +284,7 @@ BASE = tuple(
     for layer in ("batch", "stream")
     for plural in ("pins", "geolocations", "users")
 )
+SERVING = ("pins_latest", "geolocations_latest", "users_latest")
 MARTS = (
     "stg_pinterest__quarantined_records", "fct_pin_posts", "dim_people", "top_category_by_year",
     "median_followers_by_age_group", "median_followers_by_join_year_and_age_group",
@@ -300,6 +310,7 @@ def dbt_rounds(spark, dbt_project: DbtProject) -> DbtRounds:
     """Round 2 of bronze rows, the lambda merge run, and the same run again unchanged."""
     after_build = {name: dbt_project.read(spark, name) for name in (*BASE, *MERGED, *MARTS)}
     write_bronze(spark, dbt_project.settings, ROUND_2, T0 + timedelta(hours=1))
+    served_before_merge = dbt_project.serve()  # landed, no dbt run since
     merge = [
         "build",
         "--selector",
@@ -311,6 +322,10 @@ def dbt_rounds(spark, dbt_project: DbtProject) -> DbtRounds:
     ]
     dbt_project.dbt("merge", merge)
     after_round_2 = {name: dbt_project.read(spark, name) for name in (*BASE, *MERGED)}
+    served_after_merge = dbt_project.serve()
     dbt_project.dbt("rerun", merge)
     after_rerun = {name: dbt_project.read(spark, name) for name in (*BASE, *MERGED)}
-    return DbtRounds(dbt_project, after_build, after_round_2, after_rerun)
+    return DbtRounds(
+        dbt_project, after_build, after_round_2, after_rerun, served_before_merge,
+        served_after_merge,
+    )  # fmt: skip

@@ -176,3 +176,27 @@ def test_users_snapshot_keeps_history(dbt_rounds: DbtRounds) -> None:
 def test_running_the_merge_twice_gives_the_same_tables(dbt_rounds: DbtRounds) -> None:
     for name, rows in dbt_rounds.after_round_2.items():
         assert sorted_rows(dbt_rounds.after_rerun[name]) == sorted_rows(rows), name
+
+
+def test_serving_views_show_landed_stream_rows_before_the_merge(dbt_rounds: DbtRounds) -> None:
+    before = by_ind(dbt_rounds.served_before_merge["pins_latest"])
+    after = by_ind(dbt_rounds.served_after_merge["pins_latest"])
+    # key 11 landed on the stream after the build: served with no dbt run in between
+    assert before[11]["source_layer"] == "stream" and before[11]["category"] == "beauty"
+    assert by_ind(dbt_rounds.served_before_merge["users_latest"])[11]["age"] == 27
+    assert by_ind(dbt_rounds.served_before_merge["geolocations_latest"])[11]["country"] == "Chad"
+    # key 9's batch version landed too; batch rows reach the view through the merge
+    assert before[9]["title"] == "stream nine" and before[9]["source_layer"] == "stream"
+    assert after[9]["title"] == "batch nine" and after[9]["source_layer"] == "batch"
+    # a stream re-send of batch key 1 is never served over the batch version
+    assert before[1]["source_layer"] == after[1]["source_layer"] == "batch"
+    assert before[1]["title"] == "Post 1"
+    # right after a merge, each view serves what its merged table holds
+    for view, table in (("pins_latest", "int_pins_merged"),
+                        ("geolocations_latest", "int_geolocations_merged"),
+                        ("users_latest", "int_users_merged")):  # fmt: skip
+        served = sorted((r["ind"], r["source_layer"], r["record_id"])
+                        for r in dbt_rounds.served_after_merge[view])  # fmt: skip
+        merged = sorted((r["ind"], r["source_layer"], r["record_id"])
+                        for r in dbt_rounds.after_round_2[table])  # fmt: skip
+        assert served == merged, view

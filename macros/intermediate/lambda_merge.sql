@@ -49,14 +49,8 @@
     ranked as (
         select
             *,
-            row_number() over (
-                partition by ind
-                order by
-                    case source_layer when 'batch' then 0 else 1 end,
-                    received_at desc,
-                    landed_at desc,
-                    record_id desc
-            ) as version_rank
+            row_number() over (partition by ind order by {{ lambda_version_order() }})
+                as version_rank
         from candidates
     ),
 
@@ -72,6 +66,14 @@
     )
 
     select * from final
+{%- endmacro %}
+
+{#- which version of a key wins: batch before stream, then the latest received, landed, id -#}
+{% macro lambda_version_order() -%}
+    case source_layer when 'batch' then 0 else 1 end,
+    received_at desc,
+    landed_at desc,
+    record_id desc
 {%- endmacro %}
 
 {#- incremental runs: only the staged rows landed at or after the layer's watermark -#}

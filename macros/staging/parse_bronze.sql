@@ -7,20 +7,26 @@
     is parsed once and a second run adds nothing.
 #}
 {% macro parse_bronze(layer, entity) -%}
+    {{ config(materialized='incremental', incremental_strategy='append') }}
+    {%- set parsed_until -%}
+        (select coalesce(max(parsed.landed_at), timestamp '1970-01-01') from {{ this }} as parsed)
+    {%- endset %}
+    {{ parsed_bronze_rows(layer, entity, parsed_until if is_incremental() else none) }}
+{%- endmacro %}
+
+{#
+    The query of parse_bronze: the bronze rows of a layer and entity, parsed, cleaned and
+    checked; only those landed after `landed_after` (a SQL expression) when it is given. The
+    serving views run it at query time on the stream rows the merge has not seen yet.
+#}
+{% macro parsed_bronze_rows(layer, entity, landed_after=none) -%}
     {%- set columns = contract_entry('entities', entity)['columns'] -%}
     {%- set raw_text = contract_entry('layers', layer)['raw_text'] -%}
-    {{ config(materialized='incremental', incremental_strategy='append') }}
-
     with
 
     source as (
         select * from {{ source('pinterest', layer ~ '_' ~ entity) }} as bronze
-        {% if is_incremental() %}
-            where bronze.landed_at > (
-                    select coalesce(max(parsed.landed_at), timestamp '1970-01-01')
-                    from {{ this }} as parsed
-                )
-        {% endif %}
+        where {{ 'true' if landed_after is none else 'bronze.landed_at > ' ~ landed_after }}
     ),
 
     received as (
