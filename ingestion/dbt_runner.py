@@ -5,19 +5,23 @@ process (dbt's programmatic runner). The ``local`` target builds on the SQL serv
 stack's ``sql`` service), which any number of dbt commands share: a command checks first that
 the server answers, and a failed one says so when the server went away during it. The
 ``local_session`` target starts Spark inside dbt and opens the Derby metastore itself, which
-only one process may own at a time: its runs take an exclusive lock and queue.
+only one process may own at a time: its runs take an exclusive lock and queue. The artifacts
+dbt writes (manifest, run results) are read here too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ingestion.config import Settings
 
@@ -184,3 +188,39 @@ def metastore_lock(settings: Settings) -> Iterator[None]:
             yield
         finally:
             _locks_held.discard(path)
+
+
+def target_dir(settings: Settings) -> Path:
+    """dbt's target folder: ``DBT_TARGET_PATH`` (relative to the project) or ``target``."""
+    return Path(settings.project_dir) / os.environ.get("DBT_TARGET_PATH", "target")
+
+
+def read_manifest(target: Path) -> dict[str, Any]:
+    path = target / "manifest.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"no dbt manifest at {path}: `dbt build` writes it")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def result_statuses(target: Path) -> Counter[str]:
+    """How many nodes of the last command ended in each status; empty without run results."""
+    path = target / "run_results.json"
+    if not path.is_file():
+        return Counter()
+    return Counter(result["status"] for result in run_results(target))
+
+
+def run_results(target: Path) -> list[dict[str, Any]]:
+    return json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+
+
+def model_node(manifest: dict[str, Any], name: str) -> dict[str, Any]:
+    for node in manifest["nodes"].values():
+        if node["resource_type"] in ("model", "snapshot") and node["name"] == name:
+            return node
+    raise LookupError(f"the dbt manifest has no model {name!r}")
+
+
+def relation(node: dict[str, Any]) -> str:
+    """The node's table as the SQL server names it: ``schema.alias``."""
+    return f"{node['schema']}.{node.get('alias') or node['name']}"

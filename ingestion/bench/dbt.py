@@ -23,7 +23,6 @@ about the neighbours as about the project; the CPU seconds hardly change with th
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import tempfile
@@ -196,7 +195,7 @@ def timed(
     settings: Settings, state: Path, name: str, args: list[str], target: str = "local"
 ) -> dict[str, object]:
     """``dbt <args>``: wall and CPU seconds, load average, nodes and the slowest ones."""
-    from ingestion.dbt_runner import run_dbt
+    from ingestion.dbt_runner import run_dbt, run_results
 
     # one target dir for every run, as a scheduled project has: later runs parse partially
     target_path = state / f"target-{target}"
@@ -210,7 +209,7 @@ def timed(
     seconds = round(time.perf_counter() - started, 1)
     if result.returncode != 0:
         raise RuntimeError(f"dbt {args[0]} ({name}) failed; log: {state / f'{name}.log'}")
-    nodes = json.loads((target_path / "run_results.json").read_text())["results"]
+    nodes = run_results(target_path)
     slowest = sorted(nodes, key=lambda n: -n["execution_time"])[:5]
     return {
         f"{name}_s": seconds,

@@ -21,7 +21,6 @@ import json
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +35,7 @@ from ingestion.chaos.report import build_report
 from ingestion.chaos.sender import Sender
 from ingestion.chaos.transport_check import held_by_transport
 from ingestion.config import ENTITIES, Settings
+from ingestion.dbt_runner import read_manifest, result_statuses, run_dbt
 
 SERVICES = ["kafka", "kinesis", "gateway"]
 SOURCES = ("kafka", "kinesis")
@@ -170,8 +170,6 @@ class ChaosRun:
         return results
 
     def _dbt_build(self) -> dict[str, Any]:
-        from ingestion.dbt_runner import run_dbt
-
         target, logs = self.run_dir / "dbt" / "target", self.run_dir / "dbt" / "logs"
         done = run_dbt(
             self.settings,
@@ -180,11 +178,7 @@ class ChaosRun:
             log_path=self.log_dir / "dbt-build.log",
             check=False,
         )
-        results_file = target / "run_results.json"
-        statuses: Counter[str] = Counter()
-        if results_file.is_file():
-            results = json.loads(results_file.read_text())["results"]
-            statuses.update(result["status"] for result in results)
+        statuses = result_statuses(target)
         return {"exit_code": done.returncode, "statuses": dict(statuses), "target": target}
 
     def _account(
@@ -244,7 +238,7 @@ class ChaosRun:
 
     def _dbt_tables(self, target: Path) -> tuple[dict[str, Any], Any]:
         try:
-            manifest = tables.load_manifest(target)
+            manifest = read_manifest(target)
         except OSError:
             return {entity: None for entity in ENTITIES}, None
         merged = tables.read_models(

@@ -8,7 +8,6 @@ None for text that is not a JSON object with those fields.
 
 from __future__ import annotations
 
-import json
 from functools import reduce
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -49,10 +48,6 @@ def read_bronze(spark: Any, settings: Settings, layer: str) -> list[BronzeRow]:
     return [BronzeRow(*row) for row in _union(frames)]
 
 
-def load_manifest(target_path: Path) -> dict[str, Any]:
-    return json.loads((target_path / "manifest.json").read_text(encoding="utf-8"))
-
-
 def read_models(
     settings: Settings,
     manifest: dict[str, Any],
@@ -61,7 +56,7 @@ def read_models(
 ) -> dict[str, list[dict[str, Any]] | None]:
     """Rows (only ``columns``) of each model, by key of ``models``, read through the SQL
     server; None for a model dbt did not build."""
-    from ingestion.demo.marts import model_node, relation
+    from ingestion.dbt_runner import model_node, relation
     from ingestion.warehouse import WarehouseError, query
 
     rows: dict[str, list[dict[str, Any]] | None] = {}

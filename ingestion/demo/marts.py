@@ -7,14 +7,12 @@ the SQL server, as an analyst would.
 
 from __future__ import annotations
 
-import json
-import os
 import textwrap
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ingestion.config import Settings
+from ingestion.dbt_runner import relation
 from ingestion.text_table import aligned
 
 REPORT_EXPOSURE = "pinterest_insights_report"
@@ -23,35 +21,11 @@ QUARANTINE_MODEL = "stg_pinterest__quarantined_records"
 DESCRIPTION_WIDTH = 96
 
 
-def target_dir(settings: Settings) -> Path:
-    """dbt's target folder: ``DBT_TARGET_PATH`` (relative to the project) or ``target``."""
-    return Path(settings.project_dir) / os.environ.get("DBT_TARGET_PATH", "target")
-
-
-def load_manifest(settings: Settings) -> dict[str, Any]:
-    path = target_dir(settings) / "manifest.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"no dbt manifest at {path}: `dbt build` writes it")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 @dataclass(frozen=True)
 class Mart:
     name: str
     description: str
     relation: str  # schema.table on the SQL server
-
-
-def model_node(manifest: dict[str, Any], name: str) -> dict[str, Any]:
-    for node in manifest["nodes"].values():
-        if node["resource_type"] in ("model", "snapshot") and node["name"] == name:
-            return node
-    raise LookupError(f"the dbt manifest has no model {name!r}")
-
-
-def relation(node: dict[str, Any]) -> str:
-    """The node's table as the SQL server names it: ``schema.alias``."""
-    return f"{node['schema']}.{node.get('alias') or node['name']}"
 
 
 def as_mart(node: dict[str, Any]) -> Mart:

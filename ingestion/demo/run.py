@@ -12,23 +12,27 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
 from ingestion.config import Settings
+from ingestion.dbt_runner import (
+    invoke_dbt,
+    model_node,
+    profiles_dir,
+    read_manifest,
+    relation,
+    result_statuses,
+    target_dir,
+)
 from ingestion.demo.marts import (
     CORE_MARTS,
     QUARANTINE_MODEL,
     MartRows,
-    load_manifest,
-    model_node,
     question_marts,
     read_mart,
-    relation,
     render,
-    target_dir,
 )
 from ingestion.demo.progress import Progress, Step, StepFailed
 from ingestion.demo.spark import DemoSpark
@@ -132,7 +136,6 @@ class Demo:
 
     # the steps
     def start_stack(self) -> None:
-        from ingestion.dbt_runner import profiles_dir
         from ingestion.landing.spark import spark_jars
 
         with self.progress.step("stack") as step:
@@ -229,23 +232,14 @@ class Demo:
             step.note = f"{' + '.join(notes)} records in the bronze tables"
 
     def build(self) -> None:
-        from ingestion.dbt_runner import invoke_dbt
-
         with self.progress.step("dbt-build") as step:
             invoke_dbt(self.settings, BUILD_ARGS, target="local", log_path=step.log_path)
-            statuses = Counter(
-                result["status"]
-                for result in json.loads(
-                    (target_dir(self.settings) / "run_results.json").read_text()
-                )["results"]
-            )
+            statuses = result_statuses(target_dir(self.settings))
             self.summary.build_note = ", ".join(f"{n} {status}" for status, n in statuses.items())
             step.note = self.summary.build_note
         self.summary.build_seconds = step.seconds
 
     def generate_docs(self) -> None:
-        from ingestion.dbt_runner import invoke_dbt
-
         with self.progress.step("dbt-docs") as step:
             invoke_dbt(self.settings, DOCS_ARGS, target="local", log_path=step.log_path)
             step.note = f"site in {target_dir(self.settings)}"
@@ -255,7 +249,7 @@ class Demo:
         from ingestion.warehouse import query
 
         with self.progress.step("marts") as step:
-            manifest = load_manifest(self.settings)
+            manifest = read_manifest(target_dir(self.settings))
             self.marts = [read_mart(self.settings, mart) for mart in question_marts(manifest)]
             for name in CORE_MARTS:
                 table = relation(model_node(manifest, name))
