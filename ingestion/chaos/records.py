@@ -11,13 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-
 from ingestion.config import ENTITIES
 from ingestion.emulator import wire
 from ingestion.emulator.reader import SourceReader
 from ingestion.emulator.sampler import CLASSIC_SEED, ClassicSampler
-from ingestion.source_db.schema import KEY_COLUMNS
 
 TAG = "chaos_id"
 KEY_FIELD = {"pin": "index", "geo": "ind", "user": "ind"}  # the post key in each record
@@ -39,12 +36,7 @@ class SourceSnapshot:
     def __init__(self, url: str, events: int, seed: int = CLASSIC_SEED) -> None:
         reader = SourceReader(url)
         try:
-            self.rows: dict[str, list[dict[str, Any]]] = {}
-            with reader.engine.connect() as conn:
-                for entity in ENTITIES:
-                    table = reader.tables[entity]
-                    query = select(table).order_by(table.c[KEY_COLUMNS[entity]])
-                    self.rows[entity] = [dict(row) for row in conn.execute(query).mappings()]
+            self.rows = {entity: reader.all_rows(entity) for entity in ENTITIES}
         finally:
             reader.close()
         sampler = ClassicSampler(len(self.rows["pin"]), seed)

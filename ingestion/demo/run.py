@@ -163,7 +163,7 @@ class Demo:
             step.write(f"{stats.url}: {step.note}")
 
     def emulate(self) -> None:
-        from ingestion.demo.source import KeyedSourceReader
+        from ingestion.emulator.reader import KeyedSourceReader
         from ingestion.emulator.runner import Emulator
 
         with self.progress.step("emulate") as step:

@@ -22,7 +22,7 @@ import requests
 
 from ingestion.config import ENTITIES, Settings
 from ingestion.emulator import wire
-from ingestion.emulator.reader import SourceReader
+from ingestion.emulator.reader import KeyedSourceReader, SourceReader
 from ingestion.emulator.sampler import CLASSIC_SEED, ClassicSampler
 from ingestion.emulator.transport import HttpTransport, Reply, pooled_session
 
@@ -185,7 +185,7 @@ class Emulator:
         ``interrupted`` set).
         """
         own_reader = reader is None
-        reader = reader or SourceReader(self.source_url)
+        reader = reader or KeyedSourceReader(self.source_url)
         self._summary = Summary(layers={layer: Tally() for layer in self.layers})
         self._errors: Counter[str] = Counter()
         self._buffers: dict[tuple[str, str], list[_Pending]] = {

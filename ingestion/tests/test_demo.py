@@ -309,8 +309,7 @@ def test_render_counts_an_emoji_as_two_columns() -> None:
 
 
 def test_keyed_reader_reads_the_rows_of_the_classic_reader(replica_url: str) -> None:
-    from ingestion.demo.source import KeyedSourceReader
-    from ingestion.emulator.reader import SourceReader
+    from ingestion.emulator.reader import KeyedSourceReader, SourceReader
     from ingestion.emulator.sampler import ClassicSampler
     from ingestion.source_db.writer import SourceError
 
