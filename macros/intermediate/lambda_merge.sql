@@ -13,7 +13,6 @@
       batch version. A second run with no new rows changes nothing.
 #}
 {% macro lambda_merge(entity) -%}
-    {%- set columns = contract_entry('entities', entity)['columns'] -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='merge',
@@ -47,20 +46,12 @@
 
     {# batch before stream, then the latest arrival; exact re-sends collapse to one row #}
     ranked as (
-        select
-            *,
-            row_number() over (partition by ind order by {{ lambda_version_order() }})
-                as version_rank
-        from candidates
+        {{ lambda_rank('candidates') }}
     ),
 
     final as (
         select
-            {% for column in columns %}`{{ column }}`,
-            {% endfor %}source_layer,
-            record_id,
-            received_at,
-            landed_at
+            {{ lambda_columns(entity) }}
         from ranked
         where version_rank = 1
     )
@@ -68,12 +59,31 @@
     select * from final
 {%- endmacro %}
 
-{#- which version of a key wins: batch before stream, then the latest received, landed, id -#}
-{% macro lambda_version_order() -%}
-    case source_layer when 'batch' then 0 else 1 end,
-    received_at desc,
-    landed_at desc,
-    record_id desc
+{#-
+    The rows with `version_rank`, 1 for the version of each key that wins: batch before
+    stream, then the latest received, then landed, then the highest record id
+-#}
+{% macro lambda_rank(rows) -%}
+    select
+        *,
+        row_number() over (
+            partition by ind
+            order by
+                case source_layer when 'batch' then 0 else 1 end,
+                received_at desc,
+                landed_at desc,
+                record_id desc
+        ) as version_rank
+    from {{ rows }}
+{%- endmacro %}
+
+{#- the columns of a merged row: the entity's staged columns, then the winner's transport -#}
+{% macro lambda_columns(entity) -%}
+    {% for column in contract_entry('entities', entity)['columns'] %}`{{ column }}`,
+    {% endfor %}source_layer,
+    record_id,
+    received_at,
+    landed_at
 {%- endmacro %}
 
 {#- incremental runs: only the staged rows landed at or after the layer's watermark -#}

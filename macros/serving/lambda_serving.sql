@@ -4,11 +4,10 @@
     plus the stream rows landed since the merge last took stream rows, parsed and cleaned by
     the same macros as the base models (parsed_bronze_rows) when the view is queried. The
     batch version of a key still wins and the same version order decides
-    (lambda_version_order), so after the next merge the view shows what the merged table
+    (lambda_rank), so after the next merge the view shows what the merged table
     holds. Only the stream is read fresh: the batch layer reaches the view through the merge.
 #}
 {% macro lambda_serving(entity) -%}
-    {%- set columns = contract_entry('entities', entity)['columns'] -%}
     {%- set merged_model = 'int_' ~ contract_entry('entities', entity)['plural'] ~ '_merged' -%}
     {%- set merged_until -%}
         (
@@ -41,37 +40,21 @@
 
     unioned as (
         select
-            {% for column in columns %}`{{ column }}`,
-            {% endfor %}source_layer,
-            record_id,
-            received_at,
-            landed_at
+            {{ lambda_columns(entity) }}
         from merged
         union all
         select
-            {% for column in columns %}`{{ column }}`,
-            {% endfor %}source_layer,
-            record_id,
-            received_at,
-            landed_at
+            {{ lambda_columns(entity) }}
         from fresh_stream
     ),
 
     ranked as (
-        select
-            *,
-            row_number() over (partition by ind order by {{ lambda_version_order() }})
-                as version_rank
-        from unioned
+        {{ lambda_rank('unioned') }}
     ),
 
     final as (
         select
-            {% for column in columns %}`{{ column }}`,
-            {% endfor %}source_layer,
-            record_id,
-            received_at,
-            landed_at
+            {{ lambda_columns(entity) }}
         from ranked
         where version_rank = 1
     )
