@@ -10,7 +10,9 @@ one process may own at a time: the SQL server.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,8 +94,9 @@ def spark_session(
 
     spark_jars(settings)
     settings.spark_dir.mkdir(parents=True, exist_ok=True)
-    # Python workers (data sources, UDFs) must run in this interpreter, where pyarrow lives.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # Python workers (data sources, UDFs) run in this interpreter, where pyarrow lives, through
+    # python_worker_launcher; a PYSPARK_PYTHON set by hand wins.
+    os.environ.setdefault("PYSPARK_PYTHON", str(python_worker_launcher(settings.spark_dir)))
     # only these settings (no defaults read from a running JVM), as the builder would take them
     conf = SparkConf(loadDefaults=False).setAppName(app_name)
     conf.setAll(list(spark_conf(settings).items()))
@@ -102,6 +105,59 @@ def spark_session(
     if jvm_log is not None:
         start_jvm(conf, jvm_log)
     return SparkSession.builder.config(conf=conf).getOrCreate()
+
+
+LAUNCHER = """#!/bin/sh
+# Starts Spark's Python workers for pinpipe (written by ingestion/landing/spark.py).
+# 1. Spark puts pyspark's own python/lib/*.zip first on a worker's PYTHONPATH. A zip holds
+#    sources only, so every worker would compile pyspark again; without them it imports the
+#    same pyspark, compiled once, from this environment.
+# 2. Spark waits 10 s for a streaming data source's worker to connect back: that worker runs
+#    ingestion.landing.python_worker, which connects before it imports pyspark.
+set -f
+kept=
+IFS=:
+for entry in ${{PYTHONPATH-}}; do
+  case $entry in
+    {zips}) ;;
+    *) kept=${{kept:+$kept:}}$entry ;;
+  esac
+done
+unset IFS
+PYTHONPATH=$kept
+export PYTHONPATH
+if [ "$*" = "-m {runner}" ]; then
+  set -- -m ingestion.landing.python_worker
+fi
+exec {python} "$@"
+"""
+
+
+def python_worker_launcher(folder: Path) -> Path:
+    """An executable for ``PYSPARK_PYTHON`` in ``folder``: this interpreter, started so that
+    Spark's Python workers connect back in time also on a busy machine.
+
+    Spark starts a streaming data source's worker as a fresh process per query (never through
+    the forking daemon) and waits a fixed 10 s for it to connect back; the worker imported
+    pyspark, compiled from Spark's source zip, before it connected, and a busy machine took
+    longer than that (docs/landing.md, "Python workers on a busy machine").
+    """
+    import pyspark
+
+    from ingestion.landing.python_worker import RUNNER
+
+    zips = Path(pyspark.__file__).parent / "python" / "lib"
+    text = LAUNCHER.format(
+        zips=shlex.quote(f"{zips}/") + "*.zip", runner=RUNNER, python=shlex.quote(sys.executable)
+    )
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    path = folder / f"python-worker-{digest}"
+    if not path.exists():  # one file per interpreter and pyspark; written once, atomically
+        partial = path.with_name(f"{path.name}.{os.getpid()}")
+        partial.write_text(text)
+        partial.chmod(0o755)
+        partial.replace(path)
+    return path
 
 
 def start_jvm(conf: SparkConf, log_path: Path) -> None:
