@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ingestion.landing.jobs import Trigger, restarter, run_until_done, start_queries
+    from ingestion.landing.jobs import Trigger, run_until_done, start_queries
     from ingestion.landing.spark import MissingJarsError, spark_session
 
     interval = args.trigger_ms if args.trigger_ms is not None else settings.landing_trigger_ms
@@ -65,14 +65,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         queries = start_queries(
             spark, settings, args.source, trigger, entities=args.entities or ENTITIES
         )
-        restart = restarter(spark, settings, trigger)
         print(
             f"pinpipe land {args.source}: {len(queries)} queries running "
             f"({'continuous' if args.continuous else 'once'})",
             file=sys.stderr,
             flush=True,
         )
-        reports = run_until_done(queries, once=trigger.once, restart=restart)
+        reports = run_until_done(queries, once=trigger.once)
     except (RuntimeError, ValueError) as exc:
         print(f"pinpipe land: {exc}", file=sys.stderr)
         return 1

@@ -205,7 +205,7 @@ class Demo:
     def land(self) -> None:
         """Both sources' ``--once`` queries together; landed rows are counted in bronze."""
         from ingestion.demo.landing import landed_since
-        from ingestion.landing.jobs import Trigger, restarter, run_until_done, start_queries
+        from ingestion.landing.jobs import Trigger, run_until_done, start_queries
 
         with self.progress.step("land") as step:
             spark = self.spark.session()
@@ -216,8 +216,7 @@ class Demo:
                 for source in LAYER_OF
                 for query in start_queries(spark, self.settings, source, once)
             ]
-            restart = restarter(spark, self.settings, once)
-            for report in run_until_done(queries, once=True, restart=restart):
+            for report in run_until_done(queries, once=True):
                 step.write(json.dumps(report.__dict__))
             notes = []
             for layer in LAYER_OF.values():

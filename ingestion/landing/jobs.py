@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,24 +157,6 @@ def start_queries(
     return queries
 
 
-LAYER_SOURCE = {"batch": "kafka", "stream": "kinesis"}
-
-# Spark gives a new Python worker (the Kinesis source runs in one) 10 s to connect back, a
-# limit a busy 2-core machine can miss; the query is then started again from its checkpoint.
-TRANSIENT_FAILURES = ("Python worker failed to connect back",)
-MAX_RESTARTS = 3
-
-
-def restarter(spark: Any, settings: Settings, trigger: Trigger) -> Callable[[Any], Any]:
-    """Starts a replacement for a failed query (same name, so same checkpoint and table)."""
-
-    def restart(query: Any) -> Any:
-        _, layer, entity = query.name.split("_", 2)
-        return start_queries(spark, settings, LAYER_SOURCE[layer], trigger, [entity])[0]
-
-    return restart
-
-
 @dataclass
 class QueryReport:
     name: str
@@ -183,21 +165,11 @@ class QueryReport:
     seconds: float
 
 
-def run_until_done(
-    queries: list[Any],
-    *,
-    once: bool,
-    poll: float = 0.5,
-    restart: Callable[[Any], Any] | None = None,
-) -> list[QueryReport]:
+def run_until_done(queries: list[Any], *, once: bool, poll: float = 0.5) -> list[QueryReport]:
     """Wait for ``--once`` queries to finish, or run until SIGTERM/SIGINT, then stop cleanly.
 
-    With ``restart`` (see ``restarter``), a query that fails for a transient reason is started
-    again, at most ``MAX_RESTARTS`` times. Raises the first other failure. Returns rows and
-    batches per query.
+    Raises the first query failure. Returns rows and batches per query.
     """
-    queries = list(queries)
-    restarts = 0
     stop = threading.Event()
     previous = {}
     if threading.current_thread() is threading.main_thread():
@@ -219,16 +191,9 @@ def run_until_done(
 
     try:
         while not stop.is_set():
-            for i, q in enumerate(queries):
-                error = q.exception()
-                if error is None:
-                    continue
-                transient = any(reason in str(error) for reason in TRANSIENT_FAILURES)
-                if restart is None or not transient or restarts >= MAX_RESTARTS:
-                    raise RuntimeError(f"landing query {q.name} failed: {error}")
-                restarts += 1
-                collect()
-                queries[i] = restart(q)
+            for q in queries:
+                if q.exception() is not None:
+                    raise RuntimeError(f"landing query {q.name} failed: {q.exception()}")
             collect()
             if once and not any(q.isActive for q in queries):
                 break
@@ -256,4 +221,4 @@ def land(
 ) -> list[QueryReport]:
     """Start the queries of ``source`` and run them to the end (``--once``) or until stopped."""
     queries = start_queries(spark, settings, source, trigger, entities)
-    return run_until_done(queries, once=trigger.once, restart=restarter(spark, settings, trigger))
+    return run_until_done(queries, once=trigger.once)
