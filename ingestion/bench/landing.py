@@ -1,4 +1,5 @@
-"""``pinpipe bench landing``: acknowledgement-to-bronze latency and ``--once`` throughput.
+"""``pinpipe bench landing``: acknowledgement-to-bronze latency, ``--once`` throughput, and
+how fast the Kinesis source's Python worker connects back to Spark beside CPU hogs.
 
 Needs the broker and kinesis-local running (``pinpipe stack up``). Works in its own temporary
 lake and checkpoint folders, on its own topics and streams (``bench<time>.*``), so it never
@@ -6,6 +7,10 @@ touches the project's bronze tables. Records are produced straight with confluen
 boto3 (acks=all, idempotent); an acknowledgement time is the delivery report / PutRecords
 answer. A record is *visible* when the Delta commit that adds its file appears in
 ``_delta_log`` (a watcher polls every 20 ms and reads the added files' keys with pyarrow).
+
+The ``busy`` part needs no stack: it starts the worker as Spark's ``createSimpleWorker`` does
+and plays the JVM's side of the handshake (docs/landing.md, "Python workers on a busy
+machine").
 """
 
 from __future__ import annotations
@@ -13,13 +18,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
+import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,17 +44,25 @@ PIN = {
     "downloaded": 1, "save_location": "Local save in /data/diy-and-crafts",
     "category": "diy-and-crafts",
 }  # fmt: skip
+PARTS = ("kafka", "kinesis", "once", "busy")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "landing",
-        help="ack-to-bronze latency (Kafka, Kinesis) and rows/s of `land kafka --once`",
+        help="ack-to-bronze latency (Kafka, Kinesis), rows/s of `land kafka --once`, and the "
+        "Kinesis source's Python worker start beside CPU hogs",
         description=(
-            "Runs `pinpipe land kafka|kinesis --continuous` as a child process, produces at a "
-            "fixed open-loop rate spread over the three topics / streams, and reports p50/p99 "
-            "of (visible in a bronze Delta commit - acknowledged). Then queues --queued records "
-            "in Kafka and times `pinpipe land kafka --once` over them. Needs the local stack."
+            "Parts kafka, kinesis: runs `pinpipe land kafka|kinesis --continuous` as a child "
+            "process, produces at a fixed open-loop rate spread over the three topics / streams, "
+            "and reports p50/p99 of (visible in a bronze Delta commit - acknowledged). Part "
+            "once: queues --queued records in Kafka and times `pinpipe land kafka --once` over "
+            "them. These need the local stack. Part busy: starts the Kinesis source's Python "
+            "worker, three at once as a landing job's three queries do, --worker-starts times "
+            "per variant (as Spark starts it, with pyspark compiled, through pinpipe's "
+            "launcher), first without and then beside --hogs CPU hogs, and reports the seconds "
+            "until a worker connects back (Spark waits 10 s) and until its imports are done, "
+            "with the 1-minute load average."
         ),
     )
     parser.add_argument("--kafka-rate", type=int, default=1000, help="Kafka records/s")
@@ -57,14 +74,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="micro-batch interval of the landing jobs (default PINPIPE_LANDING_TRIGGER_MS)",
     )  # fmt: skip
     parser.add_argument(
-        "--only", choices=("kafka", "kinesis", "once"), action="append",
-        help="run only this part (repeatable; default all three)",
+        "--hogs", type=int, default=2, help="CPU hogs (busy-loop processes) in the busy part"
+    )
+    parser.add_argument(
+        "--worker-starts", type=int, default=5,
+        help="rounds of worker starts per variant and load in the busy part (default 5); a "
+        "round starts three workers at once, as a landing job's three queries do",
+    )  # fmt: skip
+    parser.add_argument(
+        "--only", choices=PARTS, action="append",
+        help="run only this part (repeatable; default all four)",
     )  # fmt: skip
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    parts = args.only or ["kafka", "kinesis", "once"]
+    parts = args.only or list(PARTS)
     trigger = args.trigger_ms if args.trigger_ms is not None else settings.landing_trigger_ms
     result: dict[str, Any] = {"trigger_ms": trigger, "note": "records produced straight to "
                               "Kafka/Kinesis (acks=all); the machine may be shared"}  # fmt: skip
@@ -76,6 +101,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                             checkpoint_dir=Path(tmp) / part / "checkpoints")  # fmt: skip
             if part == "once":
                 result["kafka_once"] = bench_once(local, args.queued)
+            elif part == "busy":
+                result["busy_worker_start"] = bench_busy(Path(tmp), args.hogs, args.worker_starts)
             else:
                 rate = args.kafka_rate if part == "kafka" else args.kinesis_rate
                 result[part] = bench_latency(local, part, rate, args.seconds, trigger)
@@ -278,3 +305,87 @@ def bench_once(settings: Settings, queued: int) -> dict:
         "wall_seconds_with_jvm_start": round(wall, 1),
         "rows_per_second_wall": round(summary["rows"] / wall),
     }
+
+
+def bench_busy(folder: Path, hogs: int, starts: int) -> dict:
+    """Start the Kinesis source's Python worker, three at once (one per entity's query), in
+    ``starts`` rounds per variant, without and then beside ``hogs`` CPU hogs; seconds until
+    each connects back and until its imports are done."""
+    import pyspark
+
+    from ingestion.chaos.hogs import cpu_hogs
+    from ingestion.landing.python_worker import RUNNER
+    from ingestion.landing.spark import python_worker_launcher
+
+    zips = sorted(str(z) for z in (Path(pyspark.__file__).parent / "python" / "lib").glob("*.zip"))
+    own = [os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []
+    spark_path = ":".join([*zips, *own])  # what Spark gives a worker: pyspark's zips first
+    variants = {
+        "spark_default": (sys.executable, spark_path),
+        "compiled_pyspark": (sys.executable, ":".join(own)),
+        "pinpipe_launcher": (str(python_worker_launcher(folder)), spark_path),
+    }
+    result: dict[str, Any] = {"spark_waits_s": 10, "workers_started": starts * len(ENTITIES)}
+    for condition, count in (("no_hogs", 0), (f"{hogs}_hogs", hogs)):
+        with cpu_hogs(count):
+            load_start = round(os.getloadavg()[0], 2)
+            times: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
+            for _ in range(starts):
+                for name, (python, path) in variants.items():
+                    with ThreadPoolExecutor(len(ENTITIES)) as pool:
+                        at_once = [pool.submit(worker_start, python, RUNNER, path)
+                                   for _ in ENTITIES]  # fmt: skip
+                        times[name] += [started.result() for started in at_once]
+            result[condition] = {
+                name: {
+                    "connect_back_median_s": round(statistics.median(c for c, _ in ts), 2),
+                    "connect_back_max_s": round(max(c for c, _ in ts), 2),
+                    "over_spark_wait": sum(c > 10 for c, _ in ts),
+                    "imports_done_median_s": round(statistics.median(d for _, d in ts), 2),
+                }
+                for name, ts in times.items()
+            }
+            load_end = round(os.getloadavg()[0], 2)
+            result[condition]["load_average_1m"] = {"start": load_start, "end": load_end}
+    return result
+
+
+def worker_start(python: str, module: str, python_path: str) -> tuple[float, float]:
+    """Start ``python -m module`` as Spark's ``createSimpleWorker`` does and answer its
+    handshake (secret, ``ok``, its pid) as the JVM does, then hang up. Returns the seconds
+    until it connected back and until it exited: a worker that finds the connection closed
+    exits once its imports are done."""
+    secret = secrets.token_hex(16)
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.settimeout(1)
+        env = {**os.environ, "PYTHONPATH": python_path, "PYTHONUNBUFFERED": "YES",
+               "PYTHON_WORKER_FACTORY_PORT": str(server.getsockname()[1]),
+               "PYTHON_WORKER_FACTORY_SECRET": secret}  # fmt: skip
+        started = time.perf_counter()
+        worker = subprocess.Popen([python, "-m", module], env=env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        try:
+            while True:  # as long as the worker runs: slow is not lost
+                try:
+                    conn, _ = server.accept()
+                    break
+                except TimeoutError:
+                    if worker.poll() is not None:
+                        raise RuntimeError(
+                            f"the worker exited before connecting back: {worker.stderr.read()!r}"
+                        ) from None
+            connected = time.perf_counter() - started
+            with conn, conn.makefile("rwb") as stream:
+                conn.settimeout(None)
+                (length,) = struct.unpack("!i", stream.read(4))
+                if stream.read(length) != secret.encode():
+                    raise RuntimeError("the worker sent a wrong secret")
+                stream.write(struct.pack("!i", 2) + b"ok")
+                stream.flush()
+                stream.read(4)  # its pid
+            worker.communicate()
+            return connected, time.perf_counter() - started
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()

@@ -10,5 +10,6 @@ services and landing jobs are killed, then every record accounted for.
 - ``bad_input``: hand-made bad requests and records with their expected fate;
 - ``tables``, ``transport_check``: reading bronze, dbt tables, Kafka and kinesis-local;
 - ``accounting``, ``report``: the counts and the verdict;
-- ``run``: one run from start to end.
+- ``run``: one run from start to end;
+- ``hogs``: CPU hogs, a busy machine for the landing test and bench.
 """
