@@ -16,7 +16,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -147,17 +149,58 @@ def land_process(settings: Settings, source: str) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def wait_for_rows(spark, settings: Settings, layer: str, at_least: int, timeout: float) -> int:
-    path = settings.bronze_path(layer, "pin")
-    deadline = time.monotonic() + timeout
-    count = 0
-    while time.monotonic() < deadline:
-        if glob.glob(f"{path}/_delta_log/*.json"):  # the first commit is written
-            count = spark.read.format("delta").load(path).count()
-            if count >= at_least:
-                return count
+STALLED = 300.0  # seconds in which landing wrote nothing: stuck, not slow
+
+
+def footprint(folders: Iterable[Path]) -> tuple[int, int] | None:
+    """How many files the folders hold and their bytes; None if one changed while counted."""
+    files = size = 0
+    try:
+        for folder in folders:
+            for path in folder.rglob("*") if folder.exists() else ():
+                size += path.stat().st_size
+                files += 1
+    except FileNotFoundError:  # Spark renames and deletes its temporary files as it goes
+        return None
+    return files, size
+
+
+def follow(done: Callable[[], bool], failure: Callable[[], str | None], settings: Settings) -> None:
+    """Wait until ``done()`` while landing keeps writing checkpoints or bronze files: fail at
+    once when ``failure()`` names one, and when nothing was written for ``STALLED`` seconds.
+    A slow machine only slows the wait down."""
+    folders = [Path(settings.checkpoint_dir), Path(settings.lake_dir)]  # type: ignore[arg-type]
+    seen, changed = footprint(folders), time.monotonic()
+    while not done():
+        problem = failure()
+        assert problem is None, problem
+        now = footprint(folders)
+        if now is None or now != seen:
+            seen, changed = now, time.monotonic()
+        assert time.monotonic() - changed < STALLED, f"landing wrote nothing for {STALLED:.0f} s"
         time.sleep(1)
-    raise AssertionError(f"only {count} of {at_least} rows reached {path} in {timeout:.0f} s")
+
+
+def exited(job: subprocess.Popen) -> str | None:
+    return None if job.poll() is None else f"the landing job exited ({job.returncode})"
+
+
+def wait_for_rows(
+    spark, settings: Settings, layer: str, at_least: int, job: subprocess.Popen
+) -> int:
+    """Wait until ``at_least`` rows are in bronze ``<layer>_pin``, while ``job`` lands."""
+    path = settings.bronze_path(layer, "pin")
+    commits, count = 0, 0
+
+    def landed() -> bool:
+        nonlocal commits, count
+        now = len(glob.glob(f"{path}/_delta_log/*.json"))
+        if now != commits:  # count again only after a new commit
+            commits, count = now, spark.read.format("delta").load(path).count()
+        return count >= at_least
+
+    follow(landed, lambda: exited(job), settings)
+    return count
 
 
 @pytest.mark.parametrize("source", ["kafka", "kinesis"])
@@ -188,7 +231,7 @@ def test_sigkill_mid_stream_then_restart_has_no_gap_and_no_double(
     writer.start()
     first = land_process(local, source)
     try:
-        wait_for_rows(spark, local, layer, 1, timeout=90)
+        wait_for_rows(spark, local, layer, 1, first)
         time.sleep(1.5)  # let it land a few more batches, then kill it mid-stream
     except BaseException:
         stop.set()
@@ -203,12 +246,13 @@ def test_sigkill_mid_stream_then_restart_has_no_gap_and_no_double(
         time.sleep(3)
         stop.set()
         writer.join(30)
-        wait_for_rows(spark, local, layer, len(acked), timeout=90)
+        wait_for_rows(spark, local, layer, len(acked), second)
         time.sleep(1)  # one more trigger: nothing extra may appear
     finally:
         stop.set()
-        second.send_signal(signal.SIGTERM)
-        out, _ = second.communicate(timeout=60)
+        second.send_signal(signal.SIGTERM)  # it finishes its micro-batch, then exits
+        follow(lambda: second.poll() is not None, lambda: None, local)
+        out, _ = second.communicate()
     assert second.returncode == 0, "SIGTERM stops the queries cleanly"
     assert json.loads(out.decode().strip().splitlines()[-1])["mode"] == "continuous"
     rows = bronze(spark, local, layer, "pin").collect()
