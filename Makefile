@@ -53,7 +53,7 @@ profiles.yml:
 demo: setup ## set up, then run the main job end to end and print the answers
 	$(BIN)/pinpipe demo
 
-airflow: setup ## start Airflow 3 standalone (SQLite) with the pinpipe DAGs, on the local stack
+airflow: setup ## run Airflow 3 (SQLite, LocalExecutor) with the pinpipe DAGs, on the local stack
 	$(BIN)/pinpipe airflow
 
 test: setup ## set up, then run every test (Python, dbt, Airflow, lint)

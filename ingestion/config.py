@@ -114,6 +114,35 @@ class Settings:
     gateway_max_in_flight: int = 256  # requests one worker handles at once; more: 429 at once
     kafka_extra_config: str = ""  # producer settings 'key=value,key=value' (SASL/SSL, e.g. MSK)
 
+    # dbt as the Airflow DAGs run it (docs/airflow.md); read when a DAG file is parsed
+    dbt_target: str = "local"  # local (the SQL server) | databricks (an Airflow connection)
+    dbt_manifest: Path | None = None  # what Cosmos renders; default <project>/target/manifest.json
+    dbt_profiles_yml: Path | None = None  # default <project>/profiles.yml, else the example
+    dbt_executable: str = ""  # default: dbt beside the running Python, else on PATH
+    executable: str = ""  # `pinpipe`; default: beside the running Python, else on PATH
+    databricks_conn_id: str = "databricks_default"
+    databricks_catalog: str = "main"
+
+    # Airflow (`pinpipe airflow` and the DAGs)
+    airflow_worker_log_port: int = 8793  # the scheduler's task-log server
+    airflow_trigger_log_port: int = 8794  # the triggerer's log server
+    airflow_parallelism: int = field(default_factory=usable_cores)  # task processes at once
+    airflow_dbt_pool: str = "pinpipe_sql"  # the pool every dbt task takes a slot of
+    airflow_dbt_pool_slots: int = 2  # `pinpipe airflow` sizes the pool: dbt tasks at once
+    airflow_owner: str = "data-platform"
+    airflow_retries: int = 2  # then exponential back-off from the delay, at most 30 min
+    airflow_retry_delay_minutes: int = 5
+    airflow_land_timeout_minutes: int = 30
+    airflow_dbt_timeout_minutes: int = 60
+    airflow_batch_schedule: str = "@daily"  # cron or preset; `none`: only when triggered
+    airflow_lambda_schedule: str = "0 3 * * *"
+    airflow_keeper_schedule: str = "*/5 * * * *"
+    airflow_batch_selector: str = "batch_layer"  # selectors.yml names, one per DAG
+    airflow_speed_selector: str = "speed_layer"
+    airflow_lambda_selector: str = "lambda_merge"
+    airflow_land_kafka_command: str = ""  # default: pinpipe land kafka --once
+    airflow_land_kinesis_command: str = ""  # default: pinpipe land kinesis --continuous
+
     def __post_init__(self) -> None:
         state = Path(self.state_dir or self.project_dir / ".local").resolve()
         object.__setattr__(self, "state_dir", state)

@@ -195,6 +195,11 @@ def target_dir(settings: Settings) -> Path:
     return Path(settings.project_dir) / os.environ.get("DBT_TARGET_PATH", "target")
 
 
+def manifest_file(settings: Settings) -> Path:
+    """The manifest the Airflow DAGs render: ``PINPIPE_DBT_MANIFEST``, else dbt's own."""
+    return Path(settings.dbt_manifest or target_dir(settings) / "manifest.json")
+
+
 def read_manifest(target: Path) -> dict[str, Any]:
     path = target / "manifest.json"
     if not path.is_file():

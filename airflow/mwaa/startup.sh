@@ -6,7 +6,8 @@
 # 1. dbt goes into its own virtual environment (its dependencies conflict with Airflow's
 #    constraints), on the components that run tasks, not on the web server.
 # 2. The PINPIPE_* settings the DAGs read point them at the dbt project uploaded beside the DAG
-#    files and at Databricks through the Airflow connection PINPIPE_DATABRICKS_CONN_ID.
+#    files and at Databricks through the Airflow connection PINPIPE_DATABRICKS_CONN_ID; the
+#    project folder goes on PYTHONPATH for the settings module (ingestion.config).
 # Every value below may be overridden by setting it before this line runs (MWAA: none needed).
 
 AIRFLOW_HOME="${AIRFLOW_HOME:-/usr/local/airflow}"
@@ -20,6 +21,9 @@ export PINPIPE_DATABRICKS_CONN_ID="${PINPIPE_DATABRICKS_CONN_ID:-databricks_defa
 export PINPIPE_DATABRICKS_CATALOG="${PINPIPE_DATABRICKS_CATALOG:-main}"
 export PINPIPE_DBT_SCHEMA="${PINPIPE_DBT_SCHEMA:-pinpipe}"
 export PINPIPE_STATE_DIR="${PINPIPE_STATE_DIR:-/tmp/pinpipe}"
+export PINPIPE_AIRFLOW_DBT_POOL="${PINPIPE_AIRFLOW_DBT_POOL:-default_pool}"
+# the DAGs read the project's settings (ingestion.config), uploaded with the dbt project
+export PYTHONPATH="${PINPIPE_PROJECT_DIR}${PYTHONPATH:+:${PYTHONPATH}}"
 
 if [ "${MWAA_AIRFLOW_COMPONENT:-}" != "webserver" ] && [ ! -x "${PINPIPE_DBT_EXECUTABLE}" ]; then
     echo "pinpipe: installing dbt into ${DBT_VENV}"

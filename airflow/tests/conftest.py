@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from ingestion.commands.airflow import prepare
 from ingestion.config import Settings
 from ingestion.dbt_runner import run_dbt
 from ingestion.tests.conftest import PROJECT_DIR, settings, spark  # noqa: F401  (fixtures)
@@ -36,6 +37,7 @@ os.environ.update(
         "AIRFLOW__CORE__DAGBAG_IMPORT_ERROR_TRACEBACKS": "True",
         "AIRFLOW__COSMOS__CACHE_DIR": str(AIRFLOW_HOME / "cosmos"),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "AIRFLOW__COSMOS__ENABLE_CACHE_DBT_YAML_SELECTORS": "False",
         "DO_NOT_TRACK": "1",
         "SCARF_NO_ANALYTICS": "true",
     }
@@ -62,10 +64,7 @@ def dag_env(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Ite
     mp.setenv("PINPIPE_DBT_TARGET", "local")
     mp.setenv("PYTHONPATH", os.pathsep.join([str(INCLUDE_DIR), os.environ.get("PYTHONPATH", "")]))
     run_dbt(settings, ["parse"], log_path=target / "parse.log")
-
-    from airflow.utils.db import initdb
-
-    initdb()
+    prepare(settings, dict(os.environ))  # the metadata database and the dbt pool
     yield settings
     mp.undo()
 

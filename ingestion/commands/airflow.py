@@ -1,31 +1,47 @@
-"""``pinpipe airflow``: Airflow 3 standalone on this machine, running the project's DAGs.
+"""``pinpipe airflow``: Airflow 3 on this machine, running the project's DAGs.
 
 Metadata in SQLite under ``<state>/airflow`` (``AIRFLOW_HOME``), DAGs from ``airflow/dags``,
 examples off, the ``PINPIPE_*`` settings exported so the DAGs and their tasks point at the
 same local stack as every other ``pinpipe`` command. The dbt manifest the DAGs render from is
-refreshed first with ``dbt parse`` (no Spark needed).
+refreshed first with ``dbt parse`` (no warehouse needed).
+
+Like ``airflow standalone`` it runs the API server, scheduler, DAG processor and triggerer,
+but sized for this machine (``PINPIPE_AIRFLOW_PARALLELISM`` task processes), with the
+execution API at the API server's own address (``PINPIPE_HOST``, ``PINPIPE_AIRFLOW_PORT``),
+and no log servers: the API server reads the task logs from disk, so nothing else listens.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from ingestion.config import Settings
-from ingestion.dbt_runner import DbtError, run_dbt
+from ingestion.dbt_runner import DbtError, manifest_file, run_dbt
+
+COMPONENTS = (
+    ("api-server",),
+    ("scheduler", "--skip-serve-logs"),
+    ("dag-processor",),
+    ("triggerer", "--skip-serve-logs"),
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "airflow",
-        help="start Airflow 3 standalone with the pinpipe DAGs, pointed at the local stack",
+        help="run Airflow 3 with the pinpipe DAGs, pointed at the local stack",
         description=(
-            "Refresh the dbt manifest (`dbt parse`), then replace this process with "
-            "`airflow standalone`: SQLite metadata and logs under <state>/airflow, DAGs from "
-            "airflow/dags, examples off, UI on PINPIPE_AIRFLOW_PORT. The admin password is "
-            "printed at start and kept in <state>/airflow."
+            "Refresh the dbt manifest (`dbt parse`), prepare the metadata database and the dbt "
+            "pool, then run Airflow's API server, scheduler, DAG processor and triggerer until "
+            "stopped: SQLite metadata and logs under <state>/airflow, DAGs from airflow/dags, "
+            "examples off, UI on PINPIPE_HOST:PINPIPE_AIRFLOW_PORT. The admin password is "
+            "kept in <state>/airflow."
         ),
     )
     parser.add_argument(
@@ -38,21 +54,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-parse", action="store_true", help="use the existing manifest, skip `dbt parse`"
     )
     parser.add_argument(
+        "--draw",
+        action="store_true",
+        help="redraw the DAG pictures in docs/airflow.md from the DAGs, then exit",
+    )
+    parser.add_argument(
         "airflow_args",
         nargs=argparse.REMAINDER,
-        help="another airflow command to run in the same environment instead of standalone "
+        help="an airflow command to run in the same environment instead "
         "(e.g. `pinpipe airflow dags list`)",
     )
     parser.set_defaults(func=run)
-
-
-def manifest_path(settings: Settings, environ: dict[str, str] | None = None) -> Path:
-    """Where `dbt parse` writes the manifest: DBT_TARGET_PATH, else <project>/target."""
-    env = os.environ if environ is None else environ
-    target = Path(env.get("DBT_TARGET_PATH") or "target")
-    if not target.is_absolute():
-        target = settings.project_dir / target
-    return target / "manifest.json"
 
 
 def airflow_env(settings: Settings, environ: dict[str, str] | None = None) -> dict[str, str]:
@@ -60,28 +72,84 @@ def airflow_env(settings: Settings, environ: dict[str, str] | None = None) -> di
     env = dict(os.environ if environ is None else environ)
     home = settings.state_dir / "airflow"  # type: ignore[operator]
     include = settings.project_dir / "airflow" / "include"
-    python_path = [str(include), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
-    # standalone starts its components as `airflow ...` subprocesses: the venv's bin comes first
+    # the DAGs import pinpipe_dags (airflow/include) and the project's settings (ingestion)
+    python_path = [
+        str(include),
+        str(settings.project_dir),
+        *filter(None, env.get("PYTHONPATH", "").split(os.pathsep)),
+    ]
+    # the components are started as `airflow ...`: the venv's bin comes first
     path = [str(Path(sys.executable).parent), *filter(None, env.get("PATH", "").split(os.pathsep))]
+    api = f"http://{settings.host}:{settings.airflow_port}"
     env.update(settings.as_env())
     env.update(
         {
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(settings.project_dir / "airflow" / "dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__PARALLELISM": str(settings.airflow_parallelism),
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+            # Cosmos would keep parsed selectors in an Airflow Variable: a database write at
+            # every DAG parse; parsing them is cheaper
+            "AIRFLOW__COSMOS__ENABLE_CACHE_DBT_YAML_SELECTORS": "False",
             "SCARF_NO_ANALYTICS": "true",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__API__PORT": str(settings.airflow_port),
             "AIRFLOW__API__HOST": settings.host,
+            "AIRFLOW__API__PORT": str(settings.airflow_port),
+            "AIRFLOW__API__BASE_URL": api,
             "PYTHONPATH": os.pathsep.join(dict.fromkeys(python_path)),
             "PATH": os.pathsep.join(dict.fromkeys(path)),
-            "PINPIPE_DBT_MANIFEST": env.get("PINPIPE_DBT_MANIFEST")
-            or str(manifest_path(settings, env)),
+            "PINPIPE_DBT_MANIFEST": str(manifest_file(settings)),
             "DBT_PROFILES_DIR": env.get("DBT_PROFILES_DIR") or str(settings.project_dir),
         }
     )
     return env
+
+
+def prepare(settings: Settings, env: dict[str, str]) -> None:
+    """Create or upgrade the metadata database, then size the pool the dbt tasks share."""
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    steps = [
+        [airflow, "db", "migrate"],
+        [airflow, "pools", "set", settings.airflow_dbt_pool,
+         str(settings.airflow_dbt_pool_slots), "dbt tasks on the warehouse at once"],
+    ]  # fmt: skip
+    for step in steps:
+        done = subprocess.run(step, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"`airflow {' '.join(step[1:3])}` failed:\n{done.stderr[-2000:]}")
+
+
+def supervise(env: dict[str, str]) -> int:
+    """Run the components until one stops or this process is told to; then stop them all."""
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    processes = [
+        subprocess.Popen([airflow, *component], env=env, start_new_session=True)
+        for component in COMPONENTS
+    ]
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        failed = next(p for p in processes if p.poll() is not None)
+        print(f"pinpipe airflow: `airflow {failed.args[1]}` exited ({failed.returncode})")
+        code = 1
+    except KeyboardInterrupt:
+        code = 0
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    return code
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -95,16 +163,27 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         log = settings.state_dir / "logs" / "dbt-parse.log"  # type: ignore[operator]
         print(f"dbt parse -> {env['PINPIPE_DBT_MANIFEST']} (log: {log})")
         try:
-            run_dbt(settings, ["parse"], log_path=log)
+            # a full parse: dbt's partial parsing keeps the selectors of the previous manifest
+            run_dbt(settings, ["parse", "--no-partial-parse"], log_path=log)
         except DbtError as exc:
             print(f"pinpipe airflow: {exc}", file=sys.stderr)
             return 1
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
-    airflow = Path(sys.executable).with_name("airflow")
-    command = [str(airflow), *(args.airflow_args or ["standalone"])]
+    if args.draw:
+        doc = str(settings.project_dir / "docs" / "airflow.md")
+        os.execve(sys.executable, [sys.executable, "-m", "pinpipe_dags.graphs", doc], env)
+    if args.airflow_args:
+        command = [str(Path(sys.executable).with_name("airflow")), *args.airflow_args]
+        os.execve(command[0], command, env)
+    print(f"AIRFLOW_HOME={env['AIRFLOW_HOME']}: preparing the metadata database")
+    try:
+        prepare(settings, env)
+    except RuntimeError as exc:
+        print(f"pinpipe airflow: {exc}", file=sys.stderr)
+        return 1
     print(
-        f"AIRFLOW_HOME={env['AIRFLOW_HOME']}; UI on http://{settings.host}:{settings.airflow_port}"
+        f"Airflow on http://{settings.host}:{settings.airflow_port} (user admin, password in "
+        f"{env['AIRFLOW_HOME']}/simple_auth_manager_passwords.json.generated); Ctrl-C stops it"
     )
     sys.stdout.flush()
-    os.execve(command[0], command, env)
-    return 0  # not reached
+    return supervise(env)

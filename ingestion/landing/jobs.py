@@ -46,6 +46,27 @@ def bronze_target(settings: Settings, layer: str, entity: str) -> tuple[str, str
     return "path", settings.bronze_path(layer, entity)
 
 
+def create_bronze_table(spark: Any, path: str, layer: str, attempts: int = 5) -> None:
+    """An empty bronze table at ``path`` unless one is there, before any query writes to it.
+
+    dbt creates it too (``register_bronze_tables``), and two writers that create one Delta
+    table in an empty directory at once conflict: the loser's first commit fails. A conflict
+    here is retried, and then finds the other writer's table."""
+    columns = ", ".join(f"`{name}` {kind}" for name, kind in BRONZE_COLUMNS[layer])
+    statement = f"create table if not exists delta.`{path}` ({columns}) using delta"
+    for attempt in range(1, attempts + 1):
+        try:
+            spark.sql(statement)
+            return
+        except Exception as exc:  # py4j wraps Delta's exceptions: recognised by their names
+            if attempt == attempts or not any(name in str(exc) for name in CREATE_CONFLICTS):
+                raise
+            time.sleep(0.2 * attempt)
+
+
+CREATE_CONFLICTS = ("DELTA_PROTOCOL_CHANGED", "DELTA_METADATA_CHANGED", "DELTA_CONCURRENT")
+
+
 def kafka_frame(spark: Any, settings: Settings, entity: str) -> Any:
     """The Kafka records of one entity's topic, in bronze batch columns."""
     from pyspark.sql import functions as F
@@ -152,6 +173,8 @@ def start_queries(
             .option("checkpointLocation", checkpoint(settings, layer, entity))
         )
         kind, target = bronze_target(settings, layer, entity)
+        if kind == "path":
+            create_bronze_table(spark, target, layer)
         writer = trigger.apply(writer)
         queries.append(writer.toTable(target) if kind == "table" else writer.start(target))
     return queries

@@ -311,18 +311,14 @@ def dbt_rounds(spark, dbt_project: DbtProject) -> DbtRounds:
     after_build = {name: dbt_project.read(spark, name) for name in (*BASE, *MERGED, *MARTS)}
     write_bronze(spark, dbt_project.settings, ROUND_2, T0 + timedelta(hours=1))
     served_before_merge = dbt_project.serve()  # landed, no dbt run since
-    merge = [
-        "build",
-        "--selector",
-        "lambda_merge",
-        "--resource-type",
-        "model",
-        "--resource-type",
-        "snapshot",
-    ]
+    models = ["--resource-type", "model", "--resource-type", "snapshot"]
+    stage = ["build", "--selector", "batch_layer", *models]
+    merge = ["build", "--selector", "lambda_merge", *models]
+    dbt_project.dbt("stage", stage)
     dbt_project.dbt("merge", merge)
     after_round_2 = {name: dbt_project.read(spark, name) for name in (*BASE, *MERGED)}
     served_after_merge = dbt_project.serve()
+    dbt_project.dbt("restage", stage)
     dbt_project.dbt("rerun", merge)
     after_rerun = {name: dbt_project.read(spark, name) for name in (*BASE, *MERGED)}
     return DbtRounds(

@@ -4,10 +4,10 @@
     column cleaned by its rule (clean_column), and the contract checked (reject_reason).
     Incremental append: each run parses only the rows landed after the latest landed_at
     already parsed (landing stamps one landed_at per micro-batch, rising), so every bronze row
-    is parsed once and a second run adds nothing.
+    is parsed once and a second run adds nothing. Tagged with its layer (selectors.yml).
 #}
 {% macro parse_bronze(layer, entity) -%}
-    {{ config(materialized='incremental', incremental_strategy='append') }}
+    {{ config(materialized='incremental', incremental_strategy='append', tags=[layer]) }}
     {%- set parsed_until -%}
         (select coalesce(max(parsed.landed_at), timestamp '1970-01-01') from {{ this }} as parsed)
     {%- endset %}

@@ -1,6 +1,8 @@
-"""Shared configuration of the pinpipe DAGs: where the dbt project and its manifest are, which
-dbt target and profile to use, how Cosmos runs dbt, and the commands the DAGs start.
+"""The code the pinpipe DAGs share: their view of the project's settings (``config``), one
+dbt layer as Cosmos tasks (``dbt``), the speed layer's keeper (``keeper``) and the drawings
+of the DAGs for the docs (``graphs``).
 
-Everything is read from ``PINPIPE_*`` environment variables when a DAG file is parsed (never
-from the metadata database, so parsing stays fast); connections hold the credentials.
+Everything is read from the project's settings (``ingestion.config``, ``PINPIPE_*``) when a
+DAG file is parsed, never from the metadata database, so parsing stays fast; connections
+hold the credentials.
 """

@@ -1,62 +1,66 @@
-"""The Cosmos configuration of the dbt project: project, profile, execution and rendering.
+"""One layer of the dbt project as Airflow tasks (Cosmos): project, profile, execution, graph.
 
 - The graph is rendered from ``manifest.json`` (``LoadMode.DBT_MANIFEST``): parsing a DAG file
-  runs no dbt command and needs neither Spark nor a warehouse. ``pinpipe dbt parse`` writes
-  the manifest (no Spark either); ``pinpipe airflow`` refreshes it before Airflow starts.
-- Target ``local`` uses the project's ``profiles.yml`` (dbt-spark ``method: session``, paths
-  from ``PINPIPE_*`` variables); target ``databricks`` builds the profile from an Airflow
-  connection of type ``databricks`` (``DatabricksTokenProfileMapping``).
-- Execution mode ``watcher`` (default) runs one ``dbt build`` per task group, so one Spark
-  session owns the local Derby metastore, and mirrors every model and test as a task;
-  ``local`` runs one dbt process per node, serialised by ``max_active_tasks=1`` and a pool.
+  runs no dbt command and needs no warehouse. ``pinpipe dbt parse`` writes the manifest;
+  ``pinpipe airflow`` refreshes it before Airflow starts.
+- Each DAG renders one selector of ``selectors.yml`` (one layer of the lambda architecture).
+- Every model, seed and snapshot is one task that runs ``dbt build`` on it: the node, then its
+  own tests (``TestBehavior.BUILD``). A test over several nodes is a task of its own after all
+  of them; indirect selection is cautious, so a node's task never runs a test whose other
+  parent belongs to another task or another layer.
+- Tasks run in parallel (Cosmos' local execution mode), each in the pool sized for the
+  warehouse: locally the stack's SQL server, which owns the metastore, so no lock is needed.
+- Target ``local`` uses the project's ``profiles.yml`` (dbt-spark over thrift) and runs dbt
+  inside the task process (dbt is installed beside Airflow); target ``databricks`` builds the
+  profile from an Airflow connection and runs the dbt executable of its own virtualenv.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos.constants import (
+    ExecutionMode,
+    InvocationMode,
+    LoadMode,
+    TestBehavior,
+    TestIndirectSelection,
+)
 from cosmos.profiles import DatabricksTokenProfileMapping
 
-from pinpipe_dags.config import ConfigError, OrchestrationConfig
+from ingestion.config import Settings
+from ingestion.dbt_runner import manifest_file
+from pinpipe_dags.config import ConfigError, executable, minutes, profiles_yml
 
 PROFILE_NAME = "pinpipe"
-DBT_LOCKED = Path(__file__).resolve().parents[1] / "bin" / "dbt-locked"
-"""dbt behind the local metastore lock (the lock ``pinpipe dbt`` takes too)."""
 
 
-def dbt_executable(config: OrchestrationConfig) -> str:
-    """What Cosmos runs as dbt: behind the metastore lock locally, dbt itself on Databricks."""
-    return str(DBT_LOCKED) if config.dbt_target == "local" else config.dbt_executable
-
-
-def project_config(config: OrchestrationConfig) -> ProjectConfig:
-    if not config.manifest_path.is_file():  # type: ignore[union-attr]
+def project_config(settings: Settings) -> ProjectConfig:
+    manifest = manifest_file(settings)
+    if not manifest.is_file():
         raise ConfigError(
-            f"no dbt manifest at {config.manifest_path}: run `pinpipe dbt parse` (no Spark "
-            "needed) or point PINPIPE_DBT_MANIFEST at one"
+            f"no dbt manifest at {manifest}: run `pinpipe dbt parse` (no warehouse needed) or "
+            "point PINPIPE_DBT_MANIFEST at one"
         )
     return ProjectConfig(
-        dbt_project_path=config.project_dir,
-        manifest_path=config.manifest_path,
+        dbt_project_path=Path(settings.project_dir),
+        manifest_path=manifest,
         project_name="pinpipe",
         install_dbt_deps=False,
-        # the locked dbt wrapper (bin/dbt-locked) runs this dbt
-        env_vars={"PINPIPE_DBT_REAL": config.dbt_executable},
+        # unit tests test the SQL, in CI (pinpipe dbt test); production runs the data tests
+        env_vars={"DBT_EXCLUDE_RESOURCE_TYPES": "unit_test"},
     )
 
 
-def profile_config(config: OrchestrationConfig) -> ProfileConfig:
-    if config.dbt_target == "databricks":
+def profile_config(settings: Settings) -> ProfileConfig:
+    if settings.dbt_target == "databricks":
         mapping = DatabricksTokenProfileMapping(
-            conn_id=config.databricks_conn_id,
+            conn_id=settings.databricks_conn_id,
             profile_args={
-                "schema": config.dbt_schema,
-                "catalog": config.databricks_catalog,
-                "threads": 4,
+                "schema": settings.dbt_schema,
+                "catalog": settings.databricks_catalog,
+                "threads": 1,
             },
         )
         return ProfileConfig(
@@ -65,69 +69,43 @@ def profile_config(config: OrchestrationConfig) -> ProfileConfig:
     return ProfileConfig(
         profile_name=PROFILE_NAME,
         target_name="local",
-        profiles_yml_filepath=config.profiles_yml,
+        profiles_yml_filepath=profiles_yml(settings),
     )
 
 
-def execution_config(config: OrchestrationConfig) -> ExecutionConfig:
-    # dbt runs as a child process: its Spark JVM never lives inside the Airflow task process.
-    pool = {"pool": config.dbt_pool} if config.dbt_pool else {}
-    if config.execution_mode == "watcher":
-        return ExecutionConfig(
-            execution_mode=ExecutionMode.WATCHER,
-            invocation_mode=InvocationMode.SUBPROCESS,
-            dbt_executable_path=dbt_executable(config),
-            # the pool holds only the producer (the one dbt process); sensors never take a slot
-            setup_operator_args={"execution_timeout": config.dbt_timeout, **pool},
-        )
+def execution_config(settings: Settings) -> ExecutionConfig:
+    # locally dbt is importable beside Airflow: run it in the task process, no second
+    # interpreter start per task; on MWAA dbt lives in a virtualenv of its own
+    in_process = settings.dbt_target == "local" and not settings.dbt_executable
     return ExecutionConfig(
         execution_mode=ExecutionMode.LOCAL,
-        invocation_mode=InvocationMode.SUBPROCESS,
-        dbt_executable_path=dbt_executable(config),
-    )
-
-
-def operator_args(config: OrchestrationConfig) -> dict[str, Any]:
-    # dbt inherits the worker's environment: the local profile reads PINPIPE_* variables
-    args: dict[str, Any] = {"append_env": True}
-    if config.execution_mode == "watcher":
-        # Consumer sensors check the producer's XCom every few seconds in reschedule mode:
-        # no triggerer needed, no worker slot held between checks (the producer always gets
-        # one), and they give up when the producer's timeout has passed.
-        args.update(
-            deferrable=False, mode="reschedule", poke_interval=5, timeout=config.dbt_timeout
-        )
-    else:
-        args.update(execution_timeout=config.dbt_timeout)
-        if config.dbt_pool:
-            args["pool"] = config.dbt_pool
-    return args
-
-
-def render_config(select: Sequence[str], selector: str | None = None) -> RenderConfig:
-    """Nodes by ``select`` (dbt syntax), or by a YAML selector of selectors.yml when named."""
-    return RenderConfig(
-        load_method=LoadMode.DBT_MANIFEST,
-        select=[] if selector else list(select),
-        selector=selector,
-        # unit tests belong to CI (pinpipe dbt test), exposures are documentation
-        exclude=["resource_type:exposure", "resource_type:unit_test"],
-        test_behavior=TestBehavior.AFTER_EACH,
+        invocation_mode=InvocationMode.DBT_RUNNER if in_process else InvocationMode.SUBPROCESS,
+        test_indirect_selection=TestIndirectSelection.CAUTIOUS,
+        dbt_executable_path=executable(settings.dbt_executable, "dbt"),
     )
 
 
 def dbt_task_group(
-    config: OrchestrationConfig,
-    group_id: str,
-    select: Sequence[str],
-    selector: str | None = None,
+    settings: Settings, group_id: str, selector: str, *, tests_across_nodes: bool = True
 ) -> DbtTaskGroup:
-    """The selected part of the dbt project as a task group: each model, then its tests."""
+    """The nodes of one ``selectors.yml`` selector as tasks: each node built, then tested.
+    A test over several nodes is a task after them, unless ``tests_across_nodes`` is off
+    (then it runs only where all its nodes are built)."""
     return DbtTaskGroup(
         group_id=group_id,
-        project_config=project_config(config),
-        profile_config=profile_config(config),
-        execution_config=execution_config(config),
-        render_config=render_config(select, selector),
-        operator_args=operator_args(config),
+        project_config=project_config(settings),
+        profile_config=profile_config(settings),
+        execution_config=execution_config(settings),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            selector=selector,
+            test_behavior=TestBehavior.BUILD,
+            should_detach_multiple_parents_tests=tests_across_nodes,
+        ),
+        operator_args={
+            # dbt inherits the worker's environment: the local profile reads PINPIPE_* variables
+            "append_env": True,
+            "pool": settings.airflow_dbt_pool,
+            "execution_timeout": minutes(settings.airflow_dbt_timeout_minutes),
+        },
     )
