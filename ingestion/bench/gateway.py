@@ -39,6 +39,7 @@ from typing import Any
 from ingestion.bench import emit
 from ingestion.config import Settings
 from ingestion.emulator import wire
+from ingestion.errors import BadInput
 from ingestion.stack.processes import proc_stat
 from ingestion.stack.services import free_port
 
@@ -77,9 +78,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if min(args.records, args.batch, args.connections, args.rate) < 1 or args.seconds <= 0:
-        raise SystemExit("pinpipe bench gateway: counts, rate and seconds must be positive")
+        raise BadInput("counts, rate and seconds must be positive")
     if args.workers is not None and (args.workers < 1 or args.running):
-        raise SystemExit("pinpipe bench gateway: --workers must be positive, and not --running")
+        raise BadInput("--workers must be positive, and not --running")
     if args.workers is not None:
         settings = replace(settings, gateway_workers=args.workers)
     with bench_stack(settings, args.running) as (local, gateway_pid):

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ingestion.config import Settings
-from ingestion.dbt_runner import DbtError, run_dbt
+from ingestion.dbt_runner import run_dbt
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -94,11 +94,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.no_parse:
         log = settings.state_dir / "logs" / "dbt-parse.log"  # type: ignore[operator]
         print(f"dbt parse -> {env['PINPIPE_DBT_MANIFEST']} (log: {log})")
-        try:
-            run_dbt(settings, ["parse"], log_path=log)
-        except DbtError as exc:
-            print(f"pinpipe airflow: {exc}", file=sys.stderr)
-            return 1
+        run_dbt(settings, ["parse"], log_path=log)
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     airflow = Path(sys.executable).with_name("airflow")
     command = [str(airflow), *(args.airflow_args or ["standalone"])]

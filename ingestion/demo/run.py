@@ -37,6 +37,7 @@ from ingestion.demo.marts import (
 from ingestion.demo.progress import Progress, Step, StepFailed
 from ingestion.demo.spark import DemoSpark
 from ingestion.demo.summary import DemoSummary
+from ingestion.errors import PinpipeError
 
 SERVICES = ["kafka", "kinesis", "gateway", "sql"]
 WAREHOUSE = "sql"  # the SQL server holds the answers: it stays up for `pinpipe sql`
@@ -59,7 +60,7 @@ STEPS = {
 LAYER_OF = {"kafka": "batch", "kinesis": "stream"}
 
 
-class DemoError(RuntimeError):
+class DemoError(PinpipeError):
     """A step finished but its result is wrong (e.g. fewer records landed than acknowledged)."""
 
 

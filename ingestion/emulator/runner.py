@@ -25,12 +25,13 @@ from ingestion.emulator import wire
 from ingestion.emulator.reader import KeyedSourceReader, SourceReader
 from ingestion.emulator.sampler import CLASSIC_SEED, ClassicSampler
 from ingestion.emulator.sender import ACKNOWLEDGED, IN_DOUBT, Delivery, Sender
+from ingestion.errors import BadInput, Unreachable
 
 LAYERS = {"batch": ("batch",), "stream": ("stream",), "both": ("batch", "stream")}
 CLASSIC = "classic"
 
 
-class EndpointUnreachable(Exception):
+class EndpointUnreachable(Unreachable):
     """Every attempt to connect to an endpoint failed."""
 
 
@@ -137,13 +138,13 @@ class Emulator:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if mode not in LAYERS:
-            raise ValueError(f"mode must be one of {', '.join(LAYERS)}, got {mode!r}")
+            raise BadInput(f"mode must be one of {', '.join(LAYERS)}, got {mode!r}")
         if rate != CLASSIC and (not isinstance(rate, int | float) or rate < 0):
-            raise ValueError(f"rate must be 'classic' or a number >= 0, got {rate!r}")
+            raise BadInput(f"rate must be 'classic' or a number >= 0, got {rate!r}")
         if count < 0:
-            raise ValueError(f"count must be 0 (no limit) or more, got {count}")
+            raise BadInput(f"count must be 0 (no limit) or more, got {count}")
         if datetime_format not in wire.DATETIME_FORMATS:
-            raise ValueError(
+            raise BadInput(
                 f"datetime format must be one of {', '.join(wire.DATETIME_FORMATS)}, "
                 f"got {datetime_format!r}"
             )

@@ -24,6 +24,7 @@ import requests
 from ingestion.config import Settings
 from ingestion.emulator import wire
 from ingestion.emulator.transport import Reply, attempt, pooled_session
+from ingestion.errors import BadInput
 
 ACKNOWLEDGED, REJECTED, FAILED, IN_DOUBT = "acknowledged", "rejected", "failed", "in_doubt"
 STATES = (ACKNOWLEDGED, REJECTED, FAILED, IN_DOUBT)
@@ -87,7 +88,7 @@ class Sender:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if batch_size < 1:
-            raise ValueError(f"batch size must be at least 1, got {batch_size}")
+            raise BadInput(f"batch size must be at least 1, got {batch_size}")
         self.settings = settings
         self.urls = {
             "batch": (batch_url or settings.gateway).rstrip("/"),
