@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ingestion.chaos.records import SourceSnapshot, chaos_id
+from ingestion.chaos.threads import Threads
 from ingestion.config import ENTITIES, Settings
 from ingestion.emulator.sender import ACKNOWLEDGED, Delivery, Sender
 
@@ -61,7 +62,7 @@ class Ledger:
             self.errors[key] = self.errors.get(key, 0) + 1
 
 
-class Lanes:
+class Lanes(Threads):
     """Sends ``events[layer]`` events per path at ``rates[layer]`` events/s to the gateway."""
 
     def __init__(
@@ -85,7 +86,7 @@ class Lanes:
         self.ledger = Ledger()
         self.stop = threading.Event()
         self.started = 0.0
-        self._threads: list[threading.Thread] = []
+        super().__init__()
 
     def start(self) -> None:
         self.started = self.clock()
@@ -93,20 +94,7 @@ class Lanes:
             self.ledger.outcomes[layer] = {}
             for entity in ENTITIES:
                 self.ledger.lanes[(layer, entity)] = LaneStats()
-                thread = threading.Thread(
-                    target=self._lane, args=(layer, entity), daemon=True,
-                    name=f"chaos-send-{layer}-{entity}",
-                )  # fmt: skip
-                thread.start()
-                self._threads.append(thread)
-
-    def join(self) -> None:
-        for thread in self._threads:
-            thread.join()
-
-    @property
-    def running(self) -> bool:
-        return any(t.is_alive() for t in self._threads)
+                self.spawn(f"chaos-send-{layer}-{entity}", self._lane, layer, entity)
 
     def _lane(self, layer: str, entity: str) -> None:
         total, rate, batch = self.events[layer], self.rates[layer], MAX_BATCH[layer]
