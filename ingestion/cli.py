@@ -2,8 +2,10 @@
 
 Each subcommand lives in its own module under ``ingestion/commands/`` and exposes
 ``register(subparsers)``; that function adds its parser and sets ``func`` (called with the
-parsed arguments and the settings, returning an exit code). Command modules import heavy
-libraries (Spark, Kafka, dbt) inside their functions so that ``--help`` stays fast.
+parsed arguments and the settings; it returns an exit code, or raises a
+:class:`~ingestion.errors.PinpipeError`, which ``main`` prints and turns into its exit code).
+Command modules import heavy libraries (Spark, Kafka, dbt) inside their functions so that
+``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 
 from ingestion import commands
 from ingestion.config import Settings
+from ingestion.errors import INTERRUPTED, PinpipeError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,16 +44,16 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(unknown)}")
         # options before the passed-through words (`pinpipe dbt --version`) are theirs too
         setattr(args, passthrough, unknown + getattr(args, passthrough))
+    words = [getattr(args, dest, None) for dest in ("command", "action", "benchmark")]
+    name = " ".join(["pinpipe", *filter(None, words)])
     try:
-        settings = Settings.from_env()
-    except ValueError as exc:
-        print(f"pinpipe: {exc}", file=sys.stderr)
-        return 2
-    try:
-        return int(args.func(args, settings) or 0)
+        return int(args.func(args, Settings.from_env()) or 0)
+    except PinpipeError as exc:  # the one place errors become exit codes (README: Exit codes)
+        print(f"{name}: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
-        print("pinpipe: interrupted", file=sys.stderr)
-        return 130
+        print(f"{name}: interrupted", file=sys.stderr)
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from ingestion.contract import CONTRACT
+from ingestion.errors import BadInput
 
 ENTITIES = tuple(CONTRACT.entities)
 """The record kinds (pin, geo, user), in the order the source tables are read."""
@@ -45,7 +46,7 @@ def parse_pairs(text: str, variable: str) -> dict[str, str]:
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ValueError(
+            raise BadInput(
                 f"{variable}: expected key=value, got {item!r} "
                 "(e.g. security.protocol=SASL_SSL,sasl.mechanism=PLAIN)"
             )
@@ -168,7 +169,7 @@ class Settings:
                 try:
                     values[f.name] = int(raw)
                 except ValueError as exc:
-                    raise ValueError(
+                    raise BadInput(
                         f"PINPIPE_{f.name.upper()} must be a whole number, got {raw!r}"
                     ) from exc
             elif "Path" in str(f.type):

@@ -17,10 +17,12 @@ from typing import Any
 
 import yaml
 
+from ingestion.errors import BadInput
+
 DBT_PROJECT_FILE = Path(__file__).resolve().parents[1] / "dbt_project.yml"
 
 
-class ContractError(ValueError):
+class ContractError(BadInput):
     """The contract in dbt_project.yml is missing or incomplete."""
 
 

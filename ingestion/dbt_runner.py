@@ -24,19 +24,21 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.config import Settings
+from ingestion.errors import BadInput, PinpipeError
 
 SERVER_TARGET = "local"
 SESSION_TARGET = "local_session"
 
 
-class DbtError(RuntimeError):
-    """dbt exited non-zero, or cannot run (no profile, no SQL server)."""
+class DbtError(PinpipeError):
+    """dbt exited non-zero. (No profile is a ``BadInput``; no SQL server is the warehouse's
+    ``SqlServerUnreachable``.)"""
 
 
 def profiles_dir(settings: Settings) -> Path:
     folder = Path(os.environ.get("DBT_PROFILES_DIR") or settings.project_dir)
     if not (folder / "profiles.yml").is_file():
-        raise DbtError(
+        raise BadInput(
             f"no profiles.yml in {folder}: copy profiles.example.yml to profiles.yml "
             "(make setup does it) or set DBT_PROFILES_DIR"
         )
@@ -85,11 +87,11 @@ def needs_server(args: Sequence[str]) -> bool:
 def _prepared(settings: Settings, args: Sequence[str], target: str | None) -> Iterator[None]:
     """Check the SQL server before a command that needs it, hold the metastore lock for the
     session target, and name the server when a command fails because it went away."""
-    from ingestion.warehouse import is_answering, unreachable
+    from ingestion.warehouse import SqlServerUnreachable, is_answering, unreachable
 
     chosen = target_of(args, target)
     if chosen == SERVER_TARGET and needs_server(args) and not is_answering(settings):
-        raise DbtError(unreachable(settings))
+        raise SqlServerUnreachable(unreachable(settings))
     lock = metastore_lock(settings) if chosen == SESSION_TARGET else contextlib.nullcontext()
     with lock:
         yield

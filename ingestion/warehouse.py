@@ -16,10 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingestion.config import Settings
+from ingestion.errors import PinpipeError, Unreachable
 
 
-class WarehouseError(RuntimeError):
+class WarehouseError(PinpipeError):
     """The SQL server refused a statement (the message is the server's) or cannot be reached."""
+
+
+class SqlServerUnreachable(WarehouseError, Unreachable):
+    """Nothing answers at the SQL server's address."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ def connect(settings: Settings) -> Iterator[Any]:
     try:
         connection = hive.connect(host=host, port=port, username="pinpipe")
     except (TTransportException, OSError) as exc:
-        raise WarehouseError(unreachable(settings)) from exc
+        raise SqlServerUnreachable(unreachable(settings)) from exc
     try:
         yield connection
     finally:
@@ -85,7 +90,7 @@ def run(cursor: Any, statement: str, settings: Settings) -> Result:
     except Error as exc:
         raise WarehouseError(server_message(exc)) from exc
     except (TTransportException, OSError) as exc:
-        raise WarehouseError(f"{unreachable(settings)} ({exc})") from exc
+        raise SqlServerUnreachable(f"{unreachable(settings)} ({exc})") from exc
     columns = [column[0] for column in cursor.description or []]
     return Result(columns, [tuple(row) for row in rows])
 

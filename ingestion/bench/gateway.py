@@ -38,6 +38,8 @@ from typing import Any
 
 from ingestion.bench import emit
 from ingestion.config import Settings
+from ingestion.emulator import wire
+from ingestion.errors import BadInput
 from ingestion.stack.processes import proc_stat
 from ingestion.stack.services import free_port
 
@@ -49,7 +51,6 @@ ROW = {
     "downloaded": 1, "save_location": "Local save in /data/diy-and-crafts",
     "category": "diy-and-crafts",
 }  # fmt: skip
-JSON_V2 = "application/vnd.kafka.json.v2+json"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,9 +78,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if min(args.records, args.batch, args.connections, args.rate) < 1 or args.seconds <= 0:
-        raise SystemExit("pinpipe bench gateway: counts, rate and seconds must be positive")
+        raise BadInput("counts, rate and seconds must be positive")
     if args.workers is not None and (args.workers < 1 or args.running):
-        raise SystemExit("pinpipe bench gateway: --workers must be positive, and not --running")
+        raise BadInput("--workers must be positive, and not --running")
     if args.workers is not None:
         settings = replace(settings, gateway_workers=args.workers)
     with bench_stack(settings, args.running) as (local, gateway_pid):
@@ -271,8 +272,8 @@ class Connection:
 
     async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
         head = (
-            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: {JSON_V2}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\n"
+            f"Content-Type: {wire.KAFKA_CONTENT_TYPE}\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode()
         try:
             self.writer.write(head + body)
@@ -299,24 +300,27 @@ async def connections(url: str, count: int) -> list[Connection]:
     return [await Connection(url).open() for _ in range(count)]
 
 
-def acknowledged(status: int, body: bytes) -> int:
+def acknowledged(status: int, body: bytes, records: int) -> int:
+    """Records the answer acknowledges, as the emulator's sender counts them."""
     if status != 200:
         return 0
-    return sum(o["offset"] is not None for o in json.loads(body)["offsets"])
+    return sum(o.acknowledged for o in wire.kafka_outcomes(json.loads(body), records))
 
 
 async def batched_load(
     meter: CpuMeter, url: str, topic: str, values: list[str], batch: int, count: int
 ) -> dict:
+    chunks = [values[i : i + batch] for i in range(0, len(values), batch)]
     bodies = [
         (
-            '{"records":[' + ",".join('{"value":' + v + "}" for v in values[i : i + batch]) + "]}"
-        ).encode()
-        for i in range(0, len(values), batch)
+            len(chunk),
+            ('{"records":[' + ",".join('{"value":' + v + "}" for v in chunk) + "]}").encode(),
+        )
+        for chunk in chunks
     ]
     pool = await connections(url, count)
-    path = f"/topics/{topic}"
-    await pool[0].post(path, bodies[0])  # warm-up: producer id, metadata
+    path = wire.path("batch", topic)
+    await pool[0].post(path, bodies[0][1])  # warm-up: producer id, metadata
     queue = list(reversed(bodies))
     acks = 0
     statuses: Counter[int] = Counter()
@@ -324,9 +328,10 @@ async def batched_load(
     async def worker(connection: Connection) -> None:
         nonlocal acks
         while queue:
-            status, body = await connection.post(path, queue.pop())
+            records, body = queue.pop()
+            status, answer = await connection.post(path, body)
             statuses[status] += 1
-            acks += acknowledged(status, body)
+            acks += acknowledged(status, answer, records)
 
     with meter.span() as span:
         await asyncio.gather(*(worker(c) for c in pool))
@@ -383,7 +388,7 @@ def one_record(i: int) -> bytes:
 
 async def single_load(meter: CpuMeter, url: str, topic: str, seconds: float, count: int) -> dict:
     pool = await connections(url, count)
-    path = f"/topics/{topic}"
+    path = wire.path("batch", topic)
     body = one_record(0)
     statuses: Counter[int] = Counter()
     acks = 0
@@ -394,7 +399,7 @@ async def single_load(meter: CpuMeter, url: str, topic: str, seconds: float, cou
         while time.perf_counter() < deadline:
             status, answer = await connection.post(path, body)
             statuses[status] += 1
-            acks += acknowledged(status, answer)
+            acks += acknowledged(status, answer, 1)
 
     with meter.span() as span:
         await asyncio.gather(*(worker(c) for c in pool))
@@ -421,7 +426,7 @@ async def open_loop(
     """Requests due every 1/rate s, each on a free connection (more opened when none is, up to
     ``pool``; then the request waits for one); ``requests_per_s`` counts until the last answer.
     ``memory``: the gateway's resident memory sampled every 0.5 s."""
-    path = f"/topics/{topic}"
+    path = wire.path("batch", topic)
     body = one_record(1)
     idle: asyncio.Queue[Connection] = asyncio.Queue()
     for connection in await connections(url, 32):

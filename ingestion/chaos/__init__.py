@@ -4,7 +4,7 @@ services and landing jobs are killed, then every record accounted for.
 - ``plan``: sizes, rates and the fault schedule;
 - ``isolation``: the run's own state dir, ports, topic and stream names;
 - ``records``: the tagged records (the emulator's sampling, in memory);
-- ``sender``: paced sending with retries, one outcome per record;
+- ``lanes``: paced sending through the product's sender, one outcome per record;
 - ``landing``: ``pinpipe land`` as a child process to kill and restart;
 - ``faults``: the fault tracks and their timeline;
 - ``bad_input``: hand-made bad requests and records with their expected fate;

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingestion.chaos.bad_input import BadInputResult
-from ingestion.chaos.sender import ACKNOWLEDGED, STATES, LaneStats, Outcome
+from ingestion.chaos.lanes import LaneStats
 from ingestion.chaos.tables import BronzeRow
 from ingestion.config import ENTITIES
+from ingestion.emulator.sender import ACKNOWLEDGED, STATES, Delivery
 
 MERGED_MODELS = {
     "pin": "int_pins_merged",
@@ -48,7 +49,7 @@ def account_path(
     layer: str,
     planned_events: int,
     lanes: dict[tuple[str, str], LaneStats],
-    outcomes: dict[str, Outcome],
+    outcomes: dict[str, Delivery],
     rows: Iterable[BronzeRow],
     bad_record_ids: set[str],
 ) -> PathAccount:
@@ -89,7 +90,7 @@ def account_path(
         "lost_acknowledged": len(lost),
         "acknowledged_at_another_position": len(moved),
         "landed_without_acknowledgement": sum(
-            1 for cid in landed if outcomes.get(cid, Outcome()).state != ACKNOWLEDGED
+            1 for cid in landed if outcomes.get(cid, Delivery()).state != ACKNOWLEDGED
         ),
         "resent_copies": sum(copies.values()),
         "resent_copies_without_doubt": sum(n for cid, n in copies.items() if cid in undoubted),

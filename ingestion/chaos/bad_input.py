@@ -18,10 +18,11 @@ from typing import Any
 import requests
 
 from ingestion.config import Settings
+from ingestion.emulator import wire
 
-KAFKA_JSON = "application/vnd.kafka.json.v2+json"
+KAFKA_JSON = wire.KAFKA_CONTENT_TYPE
 KAFKA_BINARY = "application/vnd.kafka.binary.v2+json"
-JSON = "application/json"
+JSON = wire.JSON_CONTENT_TYPE
 TIMEOUT = 60.0
 UNAVAILABLE_RETRIES = 3  # 503 / 504 means the service behind the gateway was busy or down
 UNAVAILABLE_PAUSE = 2.0
@@ -257,17 +258,11 @@ def cases(settings: Settings) -> list[BadInput]:
 
 def send(settings: Settings, case: BadInput) -> BadInputResult:
     """Send one case and judge the answer (the quarantine half is judged later)."""
-    base = settings.gateway.rstrip("/")
-    if case.layer == "batch":
-        topic = case.route or settings.topic(case.entity)
-        method, url = "POST", f"{base}/topics/{topic}"
-    else:
-        stream = settings.stream(case.entity)
-        if case.route == "/records":
-            url = f"{base}/streams/{stream}/records"
-        else:
-            url = f"{base}/streams/{case.route or stream}/record"
-        method = "PUT"
+    many = case.route == "/records"
+    own = settings.topic(case.entity) if case.layer == "batch" else settings.stream(case.entity)
+    name = own if many else case.route or own
+    url = settings.gateway.rstrip("/") + wire.path(case.layer, name, one_record=not many)
+    method = wire.METHODS[case.layer]
     headers = {"Content-Type": case.content_type} if case.content_type else {}
     result = BadInputResult(case)
     while True:

@@ -30,6 +30,7 @@ from ingestion.chaos.plan import (
     ChaosPlan,
     FaultStep,
 )
+from ingestion.chaos.threads import Threads
 
 KINESIS_STOP_TIMEOUT = 120.0  # longer than kinesis-local's own 30 s shutdown wait
 START_ATTEMPTS = 3  # a service that fails to start (its port not yet free, ...) is tried again
@@ -58,7 +59,7 @@ class FaultRecord:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
-class FaultInjector:
+class FaultInjector(Threads):
     def __init__(
         self,
         stack: Any,
@@ -80,7 +81,7 @@ class FaultInjector:
             name: threading.Lock() for name in dict.fromkeys(SERVICE_OF.values())
         }
         self.stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        super().__init__()
 
     def start(self, started: float) -> None:
         """Run the schedule, its times counted from ``started`` (a ``clock`` reading)."""
@@ -88,19 +89,7 @@ class FaultInjector:
         for step in self.plan.schedule():
             tracks.setdefault(step.track, []).append(step)
         for name, steps in tracks.items():
-            thread = threading.Thread(
-                target=self._track, args=(steps, started), daemon=True, name=f"chaos-{name}"
-            )
-            thread.start()
-            self._threads.append(thread)
-
-    def join(self) -> None:
-        for thread in self._threads:
-            thread.join()
-
-    @property
-    def running(self) -> bool:
-        return any(t.is_alive() for t in self._threads)
+            self.spawn(f"chaos-{name}", self._track, steps, started)
 
     def _track(self, steps: list[FaultStep], started: float) -> None:
         for step in steps:

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.config import ENTITIES, Settings
+from ingestion.errors import PinpipeError
 from ingestion.landing.jobs import checkpoint
 
 LAYER = {"kafka": "batch", "kinesis": "stream"}
 STOP_TIMEOUT = 120.0
 
 
-class LandingFailed(RuntimeError):
+class LandingFailed(PinpipeError):
     """A ``land --once`` run did not finish after its attempts."""
 
 

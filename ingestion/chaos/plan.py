@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ingestion.errors import BadInput
+
 KINESIS_FAULTS = ("graceful", "kill")
 
 KILL_BROKER = "kill kafka broker"
@@ -54,11 +56,11 @@ class ChaosPlan:
 
     def __post_init__(self) -> None:
         if self.events < 1:
-            raise ValueError(f"events must be at least 1, got {self.events}")
+            raise BadInput(f"events must be at least 1, got {self.events}")
         if self.rate <= 0 or self.stream_rate < 0:
-            raise ValueError("rate must be above 0 and stream rate 0 or more")
+            raise BadInput("rate must be above 0 and stream rate 0 or more")
         if self.kinesis_fault not in KINESIS_FAULTS:
-            raise ValueError(
+            raise BadInput(
                 f"kinesis fault must be one of {', '.join(KINESIS_FAULTS)}, "
                 f"got {self.kinesis_fault!r}"
             )
@@ -70,9 +72,9 @@ class ChaosPlan:
             self.kinesis_landing_kills,
         )
         if min(counts) < 0:
-            raise ValueError("fault counts cannot be negative")
+            raise BadInput("fault counts cannot be negative")
         if self.down_seconds < 0 or self.retry_seconds <= 0:
-            raise ValueError("down seconds must be 0 or more and retry seconds above 0")
+            raise BadInput("down seconds must be 0 or more and retry seconds above 0")
 
     @property
     def seconds(self) -> float:

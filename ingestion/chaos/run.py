@@ -3,7 +3,7 @@
 1. stack: the run's own Kafka broker, kinesis-local and gateway (see ``isolation``);
 2. landing: ``pinpipe land kafka --continuous`` and ``land kinesis --continuous`` as child
    processes, started again whenever one ends by itself;
-3. sending and faults at once: the sender posts the events at their rates while the fault
+3. sending and faults at once: the lanes post the events at their rates while the fault
    tracks kill and restart services and landing jobs;
 4. bad input: the hand-made cases, once every service is back;
 5. finish: the continuous jobs stopped (SIGTERM), then ``land kafka --once`` and
@@ -29,10 +29,10 @@ from typing import Any
 from ingestion.chaos import accounting, bad_input, tables
 from ingestion.chaos.faults import FaultInjector
 from ingestion.chaos.landing import LandingJob, land_once
+from ingestion.chaos.lanes import Lanes
 from ingestion.chaos.plan import ChaosPlan
 from ingestion.chaos.records import SourceSnapshot
 from ingestion.chaos.report import build_report
-from ingestion.chaos.sender import Sender
 from ingestion.chaos.transport_check import held_by_transport
 from ingestion.config import ENTITIES, Settings
 from ingestion.dbt_runner import read_manifest, result_statuses, run_dbt
@@ -91,7 +91,7 @@ class ChaosRun:
         with self.phase("stack"):
             self.stack.up(SERVICES)
         jobs = {source: LandingJob(self.settings, source, self.log_dir) for source in SOURCES}
-        sender = Sender(
+        lanes = Lanes(
             self.settings,
             snapshot,
             events={"batch": plan.events, "stream": plan.stream_events},
@@ -103,9 +103,9 @@ class ChaosRun:
             for job in jobs.values():
                 job.start()
             with self.phase("send under faults"):
-                sender.start()
-                injector.start(sender.started)
-                self._supervise(sender, injector, jobs)
+                lanes.start()
+                injector.start(lanes.started)
+                self._supervise(lanes, injector, jobs)
             with self.phase("bad input"):
                 probed = bad_input.probe(self.settings)
             with self.phase("final landing"):
@@ -113,43 +113,43 @@ class ChaosRun:
                     job.stop()
                 attempts = self._land_once()
         finally:
-            sender.stop.set()
+            lanes.stop.set()
             injector.stop.set()
             for job in jobs.values():
                 job.kill()
         with self.phase("dbt build"):
             dbt = self._dbt_build()
         with self.phase("accounting"):
-            report = self._account(sender, injector, jobs, probed, attempts, dbt)
+            report = self._account(lanes, injector, jobs, probed, attempts, dbt)
         report["phases_s"] = {**self.phases, "total": round(time.monotonic() - self.started, 1)}
         (self.run_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
         return report
 
     def _supervise(
-        self, sender: Sender, injector: FaultInjector, jobs: dict[str, LandingJob]
+        self, lanes: Lanes, injector: FaultInjector, jobs: dict[str, LandingJob]
     ) -> None:
         """Until sending and faults are done: restart landing jobs that ended by themselves,
         and say how far sending got now and then."""
         last = time.monotonic()
-        while sender.running or injector.running:
+        while lanes.running or injector.running:
             time.sleep(1.0)
-            injector.revive_crashed(sender.started)
+            injector.revive_crashed(lanes.started)
             for job in jobs.values():
                 if job.restart_if_exited():
                     self.say(f"landing {job.source} ended by itself; started again")
                 job.watch()
             if time.monotonic() - last >= PROGRESS_EVERY:
                 last = time.monotonic()
-                self.say(self._progress(sender))
-        sender.join()
+                self.say(self._progress(lanes))
+        lanes.join()
         injector.join()
-        injector.revive_crashed(sender.started)
+        injector.revive_crashed(lanes.started)
 
-    def _progress(self, sender: Sender) -> str:
+    def _progress(self, lanes: Lanes) -> str:
         parts = []
-        for layer in sender.events:
-            acked = sender.ledger.acknowledged(layer)
-            parts.append(f"{layer} {acked:,}/{sender.events[layer] * len(ENTITIES):,} acked")
+        for layer in lanes.events:
+            acked = lanes.ledger.acknowledged(layer)
+            parts.append(f"{layer} {acked:,}/{lanes.events[layer] * len(ENTITIES):,} acked")
         return "sending: " + ", ".join(parts)
 
     def _land_once(self) -> dict[str, Any]:
@@ -183,7 +183,7 @@ class ChaosRun:
 
     def _account(
         self,
-        sender: Sender,
+        lanes: Lanes,
         injector: FaultInjector,
         jobs: dict[str, LandingJob],
         probed: list[bad_input.BadInputResult],
@@ -202,8 +202,8 @@ class ChaosRun:
             account = accounting.account_path(
                 layer,
                 planned,
-                sender.ledger.lanes,
-                sender.ledger.layer(layer),
+                lanes.ledger.lanes,
+                lanes.ledger.layer(layer),
                 rows[layer],
                 bad_ids,
             )
@@ -233,7 +233,7 @@ class ChaosRun:
             dbt={"exit_code": dbt["exit_code"], "statuses": dbt["statuses"]},
             merge=merge,
             quarantine=quarantine,
-            errors=dict(sorted(sender.ledger.errors.items(), key=lambda kv: -kv[1])[:10]),
+            errors=dict(sorted(lanes.ledger.errors.items(), key=lambda kv: -kv[1])[:10]),
         )
 
     def _dbt_tables(self, target: Path) -> tuple[dict[str, Any], Any]:

@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 from ingestion.config import Settings
-from ingestion.dbt_runner import DbtError, manifest_file, run_dbt
+from ingestion.dbt_runner import manifest_file, run_dbt
+from ingestion.errors import PinpipeError
 
 COMPONENTS = (
     ("api-server",),
@@ -118,7 +119,7 @@ def prepare(settings: Settings, env: dict[str, str]) -> None:
     for step in steps:
         done = subprocess.run(step, env=env, capture_output=True, text=True)
         if done.returncode != 0:
-            raise RuntimeError(f"`airflow {' '.join(step[1:3])}` failed:\n{done.stderr[-2000:]}")
+            raise PinpipeError(f"`airflow {' '.join(step[1:3])}` failed:\n{done.stderr[-2000:]}")
 
 
 def supervise(env: dict[str, str]) -> int:
@@ -162,12 +163,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.no_parse:
         log = settings.state_dir / "logs" / "dbt-parse.log"  # type: ignore[operator]
         print(f"dbt parse -> {env['PINPIPE_DBT_MANIFEST']} (log: {log})")
-        try:
-            # a full parse: dbt's partial parsing keeps the selectors of the previous manifest
-            run_dbt(settings, ["parse", "--no-partial-parse"], log_path=log)
-        except DbtError as exc:
-            print(f"pinpipe airflow: {exc}", file=sys.stderr)
-            return 1
+        # a full parse: dbt's partial parsing keeps the selectors of the previous manifest
+        run_dbt(settings, ["parse", "--no-partial-parse"], log_path=log)
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     if args.draw:
         doc = str(settings.project_dir / "docs" / "airflow.md")
@@ -176,11 +173,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         command = [str(Path(sys.executable).with_name("airflow")), *args.airflow_args]
         os.execve(command[0], command, env)
     print(f"AIRFLOW_HOME={env['AIRFLOW_HOME']}: preparing the metadata database")
-    try:
-        prepare(settings, env)
-    except RuntimeError as exc:
-        print(f"pinpipe airflow: {exc}", file=sys.stderr)
-        return 1
+    prepare(settings, env)
     print(
         f"Airflow on http://{settings.host}:{settings.airflow_port} (user admin, password in "
         f"{env['AIRFLOW_HOME']}/simple_auth_manager_passwords.json.generated); Ctrl-C stops it"

@@ -8,9 +8,7 @@ import json
 import sys
 
 from ingestion.config import Settings
-
-EXIT_VERDICT_FAILED = 1
-EXIT_BAD_INPUT = 2
+from ingestion.errors import BadInput, PinpipeError
 
 
 def _number(kind: type, minimum: float, *, above: bool = False):
@@ -103,31 +101,25 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.chaos.isolation import isolated_settings, run_id
     from ingestion.chaos.plan import ChaosPlan
     from ingestion.chaos.run import ChaosRun
-    from ingestion.dbt_runner import DbtError, profiles_dir
+    from ingestion.dbt_runner import profiles_dir
     from ingestion.landing.spark import MissingJarsError, spark_jars
-    from ingestion.source_db.writer import SourceError
-    from ingestion.stack import Stack, StackError
+    from ingestion.stack import Stack
 
+    plan = ChaosPlan(
+        events=args.events,
+        rate=args.rate,
+        stream_rate=args.stream_rate,
+        broker_kills=args.broker_kills,
+        kinesis_fault=args.kinesis_fault,
+        down_seconds=args.down_seconds,
+        retry_seconds=args.retry_seconds,
+    )
     try:
-        plan = ChaosPlan(
-            events=args.events,
-            rate=args.rate,
-            stream_rate=args.stream_rate,
-            broker_kills=args.broker_kills,
-            kinesis_fault=args.kinesis_fault,
-            down_seconds=args.down_seconds,
-            retry_seconds=args.retry_seconds,
-        )
         spark_jars(settings)
-        profiles_dir(settings)
-    except (ValueError, MissingJarsError, DbtError) as exc:
-        print(f"pinpipe chaos: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        Stack(settings).up(["sql"])  # dbt's warehouse: the stack's, started if missing
-    except StackError as exc:
-        print(f"pinpipe chaos: {exc}", file=sys.stderr)
-        return EXIT_VERDICT_FAILED
+    except MissingJarsError as exc:
+        raise BadInput(str(exc)) from exc
+    profiles_dir(settings)
+    Stack(settings).up(["sql"])  # dbt's warehouse: the stack's, started if missing
     rid = run_id()
     run_settings = isolated_settings(
         settings,
@@ -138,14 +130,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"pinpipe chaos: run dir {run_settings.state_dir}", file=sys.stderr, flush=True)
     try:
         report = ChaosRun(run_settings, stack, plan).run()
-    except SourceError as exc:
-        print(f"pinpipe chaos: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except StackError as exc:
-        print(f"pinpipe chaos: {exc}", file=sys.stderr)
-        return EXIT_VERDICT_FAILED
     finally:
         if not args.keep:
             stack.down()
     print(json.dumps(report, indent=2))
-    return 0 if report["verdict"]["ok"] else EXIT_VERDICT_FAILED
+    if not report["verdict"]["ok"]:
+        raise PinpipeError('the verdict failed: see "verdict" in the report')
+    return 0

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ingestion.config import Settings
-from ingestion.dbt_runner import DbtError, run_dbt
+from ingestion.dbt_runner import run_dbt
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,8 +37,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.dbt_args:
         print(args.usage())
-    try:
-        return run_dbt(settings, args.dbt_args or ["--help"], check=False).returncode
-    except DbtError as exc:
-        print(f"pinpipe dbt: {exc}", file=sys.stderr)
-        return 2
+    return run_dbt(settings, args.dbt_args or ["--help"], check=False).returncode

@@ -6,11 +6,7 @@ import argparse
 import sys
 
 from ingestion.config import Settings
-
-EXIT_INCOMPLETE = 1  # some records failed or are in doubt
-EXIT_BAD_INPUT = 2
-EXIT_UNREACHABLE = 3
-EXIT_INTERRUPTED = 130
+from ingestion.errors import PinpipeError
 
 
 def _rate(text: str) -> float | str:
@@ -53,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "the API Gateway Kinesis-proxy form. Works against the project's gateway or a real "
             "Confluent REST Proxy / API Gateway: only the URLs differ. Exit status: 0 all "
             "acknowledged, 1 some failed or in doubt, 2 bad input (source, options), "
-            "3 endpoint unreachable, 130 interrupted."
+            "3 endpoint unreachable, 130 interrupted (README: Exit codes)."
         ),
     )
     parser.add_argument(
@@ -145,39 +141,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ingestion.emulator.runner import Emulator, write_summary
-    from ingestion.source_db.writer import SourceError
+    from ingestion.emulator.runner import Emulator, EndpointUnreachable, write_summary
 
-    try:
-        emulator = Emulator(
-            settings,
-            source_url=args.source_url,
-            mode=args.mode,
-            count=args.count,
-            rate=args.rate,
-            batch_size=args.batch_size,
-            datetime_format=args.datetime_format,
-            url=args.url,
-            batch_url=args.batch_url,
-            stream_url=args.stream_url,
-            topic_prefix=args.topic_prefix,
-            stream_prefix=args.stream_prefix,
-            seed=args.seed,
-            retries=args.retries,
-            backoff=args.backoff,
-            timeout=args.timeout,
-            ack_log=args.ack_log,
-            progress=not args.json and sys.stderr.isatty(),
-        )
-        summary = emulator.run()
-    except (SourceError, ValueError) as exc:
-        print(f"pinpipe emulate: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    emulator = Emulator(
+        settings,
+        source_url=args.source_url,
+        mode=args.mode,
+        count=args.count,
+        rate=args.rate,
+        batch_size=args.batch_size,
+        datetime_format=args.datetime_format,
+        url=args.url,
+        batch_url=args.batch_url,
+        stream_url=args.stream_url,
+        topic_prefix=args.topic_prefix,
+        stream_prefix=args.stream_prefix,
+        seed=args.seed,
+        retries=args.retries,
+        backoff=args.backoff,
+        timeout=args.timeout,
+        ack_log=args.ack_log,
+        progress=not args.json and sys.stderr.isatty(),
+    )
+    summary = emulator.run()
     write_summary(summary, sys.stdout, args.json)
     if summary.stopped:
-        print(f"pinpipe emulate: {summary.stopped}", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        raise EndpointUnreachable(summary.stopped)
     if summary.interrupted:
-        print("pinpipe emulate: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return EXIT_INCOMPLETE if summary.failed or summary.in_doubt else 0
+        raise KeyboardInterrupt
+    if summary.failed or summary.in_doubt:
+        raise PinpipeError(f"{summary.failed} records failed, {summary.in_doubt} in doubt")
+    return 0

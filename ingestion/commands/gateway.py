@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ingestion.config import Settings
+from ingestion.errors import BadInput
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,13 +49,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     port = settings.gateway_port if args.port is None else args.port
     workers = settings.gateway_workers if args.workers is None else args.workers
     if not 0 < port < 65536:
-        print(f"pinpipe gateway: --port must be 1-65535, got {port}", file=sys.stderr)
-        return 2
+        raise BadInput(f"--port must be 1-65535, got {port}")
     if workers < 1:
-        print(f"pinpipe gateway: --workers must be at least 1, got {workers}", file=sys.stderr)
-        return 2
+        raise BadInput(f"--workers must be at least 1, got {workers}")
     try:
         return serve(settings, args.host or settings.host, port, workers, args.log_level)
-    except ValueError as exc:
-        print(f"pinpipe gateway: {exc}", file=sys.stderr)
-        return 2
+    except ValueError as exc:  # a client-options setting (PINPIPE_KAFKA_EXTRA_CONFIG) is wrong
+        raise BadInput(str(exc)) from exc

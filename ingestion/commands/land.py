@@ -7,6 +7,7 @@ import json
 import sys
 
 from ingestion.config import ENTITIES, Settings
+from ingestion.errors import BadInput, PinpipeError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,14 +53,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     interval = args.trigger_ms if args.trigger_ms is not None else settings.landing_trigger_ms
     if interval < 0:
-        print("pinpipe land: --trigger-ms must be 0 or more", file=sys.stderr)
-        return 2
+        raise BadInput("--trigger-ms must be 0 or more")
     trigger = Trigger(once=not args.continuous, interval_ms=interval)
     try:
         spark = spark_session(settings, f"pinpipe-land-{args.source}", catalog=False)
     except MissingJarsError as exc:
-        print(f"pinpipe land: {exc}", file=sys.stderr)
-        return 2
+        raise BadInput(str(exc)) from exc
     try:
         spark.sparkContext.setLogLevel("WARN")
         queries = start_queries(
@@ -72,9 +71,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             flush=True,
         )
         reports = run_until_done(queries, once=trigger.once)
-    except (RuntimeError, ValueError) as exc:
-        print(f"pinpipe land: {exc}", file=sys.stderr)
-        return 1
+    except (RuntimeError, ValueError) as exc:  # a query failed (Spark's errors)
+        raise PinpipeError(str(exc)) from exc
     finally:
         spark.stop()
     summary = {

@@ -7,6 +7,7 @@ import json
 import sys
 
 from ingestion.config import Settings
+from ingestion.errors import BadInput
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -79,13 +80,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_init(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.source_db.shapes import DEFAULT_ROWS
-    from ingestion.source_db.writer import SourceError, write_replica
+    from ingestion.source_db.writer import write_replica
 
     url = args.url or settings.source
     rows = DEFAULT_ROWS if args.rows is None else args.rows
     if rows < 1 or args.chunk_size < 1:
-        print("pinpipe source init: --rows and --chunk-size must be at least 1", file=sys.stderr)
-        return 2
+        raise BadInput("--rows and --chunk-size must be at least 1")
     bar = None
     if not args.json and sys.stderr.isatty() and rows >= 100_000:
         from tqdm import tqdm
@@ -109,9 +109,6 @@ def run_init(args: argparse.Namespace, settings: Settings) -> int:
             chunk_size=args.chunk_size,
             progress=progress,
         )
-    except SourceError as exc:
-        print(f"pinpipe source init: {exc}", file=sys.stderr)
-        return 2
     finally:
         if bar is not None:
             bar.close()
@@ -138,13 +135,8 @@ def run_info(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy import func, select
 
     from ingestion.emulator.reader import SourceReader
-    from ingestion.source_db.writer import SourceError
 
-    try:
-        reader = SourceReader(args.url or settings.source)
-    except SourceError as exc:
-        print(f"pinpipe source info: {exc}", file=sys.stderr)
-        return 2
+    reader = SourceReader(args.url or settings.source)
     try:
         with reader.engine.connect() as conn:
             counts = {

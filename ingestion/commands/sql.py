@@ -55,23 +55,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     scripts = list(args.execute or []) + [path.read_text() for path in args.file or []]
     schema = args.schema or settings.dbt_schema
-    try:
-        with connect(settings) as connection:
-            shell = Shell(settings, connection.cursor(), args.max_width)
-            try:
-                shell.use(schema)
-            except WarehouseError:
-                print(
-                    f"pinpipe sql: schema {schema} does not exist yet (`pinpipe dbt build` "
-                    "creates it); names resolve in `default`",
-                    file=sys.stderr,
-                )
-            if scripts:
-                return shell.run_all(statements(";".join(scripts)))
-            return shell.interact()
-    except WarehouseError as exc:
-        print(f"pinpipe sql: {exc}", file=sys.stderr)
-        return 1
+    with connect(settings) as connection:
+        shell = Shell(settings, connection.cursor(), args.max_width)
+        try:
+            shell.use(schema)
+        except WarehouseError:
+            print(
+                f"pinpipe sql: schema {schema} does not exist yet (`pinpipe dbt build` "
+                "creates it); names resolve in `default`",
+                file=sys.stderr,
+            )
+        if scripts:
+            return shell.run_all(statements(";".join(scripts)))
+        return shell.interact()
 
 
 class Shell:
@@ -98,15 +94,9 @@ class Shell:
             print("OK")
 
     def run_all(self, script: list[str]) -> int:
-        """Run statements in order; stop at the first error (exit status 1)."""
-        from ingestion.warehouse import WarehouseError
-
+        """Run statements in order; the first error ends the run (a WarehouseError)."""
         for statement in script:
-            try:
-                self.execute(statement)
-            except WarehouseError as exc:
-                print(f"pinpipe sql: {exc}", file=sys.stderr)
-                return 1
+            self.execute(statement)
         return 0
 
     def interact(self) -> int:

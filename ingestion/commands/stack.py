@@ -8,6 +8,7 @@ import sys
 import time
 
 from ingestion.config import Settings
+from ingestion.errors import PinpipeError, Unreachable
 from ingestion.stack.stack import SERVICES
 
 SERVICE_NAMES = tuple(SERVICES)
@@ -54,28 +55,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ingestion.stack import Stack, StackError
+    from ingestion.stack import Stack
 
     stack = Stack(settings)
-    try:
-        if args.action == "up":
-            stack.up(args.services or None)
-            print_status(stack.status())
-        elif args.action == "down":
-            if not stack.down(args.services or None):
-                print("nothing was running", file=sys.stderr)
-        elif args.action == "status":
-            report = stack.status()
-            if args.json:
-                print(json.dumps(report, indent=2))
-            else:
-                print_status(report)
-            return 0 if all(s["healthy"] for s in report.values()) else 3
+    if args.action == "up":
+        stack.up(args.services or None)
+        print_status(stack.status())
+    elif args.action == "down":
+        if not stack.down(args.services or None):
+            print("nothing was running", file=sys.stderr)
+    elif args.action == "status":
+        report = stack.status()
+        if args.json:
+            print(json.dumps(report, indent=2))
         else:
-            return show_log(stack.tracked(args.service).log_file, args.lines, args.follow)
-    except StackError as exc:
-        print(f"pinpipe stack: {exc}", file=sys.stderr)
-        return 1
+            print_status(report)
+        down = [name for name, state in report.items() if not state["healthy"]]
+        if down:
+            raise Unreachable(f"not answering: {', '.join(down)}")
+    else:
+        return show_log(stack.tracked(args.service).log_file, args.lines, args.follow)
     return 0
 
 
@@ -97,8 +96,7 @@ def print_status(report: dict[str, dict[str, object]]) -> None:
 
 def show_log(path, lines: int, follow: bool) -> int:  # noqa: ANN001
     if not path.is_file():
-        print(f"pinpipe stack: no log yet at {path}", file=sys.stderr)
-        return 1
+        raise PinpipeError(f"no log yet at {path}")
     with path.open(errors="replace") as log:
         for line in log.readlines()[-lines:]:
             print(line, end="")

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from ingestion.errors import PinpipeError
+
 INDENT = "      "
 
 
@@ -25,7 +27,7 @@ def clock_text(seconds: float) -> str:
     return f"{minutes}:{rest:02d}"
 
 
-class StepFailed(Exception):
+class StepFailed(PinpipeError):
     """A step raised; the message says which step and where its log is."""
 
     def __init__(self, number: int, total: int, name: str, reason: str, log: Path) -> None:

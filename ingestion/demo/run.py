@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -36,7 +36,8 @@ from ingestion.demo.marts import (
 )
 from ingestion.demo.progress import Progress, Step, StepFailed
 from ingestion.demo.spark import DemoSpark
-from ingestion.demo.summary import DemoSummary
+from ingestion.demo.summary import DemoSummary, PathCounts
+from ingestion.errors import PinpipeError
 
 SERVICES = ["kafka", "kinesis", "gateway", "sql"]
 WAREHOUSE = "sql"  # the SQL server holds the answers: it stays up for `pinpipe sql`
@@ -59,7 +60,7 @@ STEPS = {
 LAYER_OF = {"kafka": "batch", "kinesis": "stream"}
 
 
-class DemoError(RuntimeError):
+class DemoError(PinpipeError):
     """A step finished but its result is wrong (e.g. fewer records landed than acknowledged)."""
 
 
@@ -190,10 +191,7 @@ class Demo:
                         raise KeyboardInterrupt
                     if result.stopped:
                         raise DemoError(result.stopped)
-                    tally = result.layers[mode]
-                    counts = self.summary.paths[mode]
-                    counts.sent, counts.acknowledged = tally.sent, tally.acknowledged
-                    counts.failed, counts.in_doubt = tally.failed, tally.in_doubt
+                    self.summary.paths[mode] = PathCounts(**asdict(result.layers[mode]))
                     notes.append(
                         f"{mode}: {result.acknowledged:,} of {result.records_sent:,} records "
                         f"acknowledged, {result.events_per_second:,.0f} events/s"

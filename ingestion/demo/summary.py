@@ -5,18 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ingestion.demo.progress import clock_text
+from ingestion.emulator.runner import Tally
 
 PATHS = {"batch": "batch (Kafka)", "stream": "stream (Kinesis)"}
 
 
 @dataclass
-class PathCounts:
-    """One path's records in this run; landed counts every record queued before landing."""
+class PathCounts(Tally):
+    """One path's records in this run: the emulator's tally, then landed (every record
+    queued before landing) and quarantined."""
 
-    sent: int = 0
-    acknowledged: int = 0
-    failed: int = 0
-    in_doubt: int = 0
     landed: int = 0
     quarantined: int = 0
 

@@ -14,7 +14,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,13 +24,14 @@ from ingestion.config import ENTITIES, Settings
 from ingestion.emulator import wire
 from ingestion.emulator.reader import KeyedSourceReader, SourceReader
 from ingestion.emulator.sampler import CLASSIC_SEED, ClassicSampler
-from ingestion.emulator.transport import HttpTransport, Reply, pooled_session
+from ingestion.emulator.sender import ACKNOWLEDGED, IN_DOUBT, Delivery, Sender
+from ingestion.errors import BadInput, Unreachable
 
 LAYERS = {"batch": ("batch",), "stream": ("stream",), "both": ("batch", "stream")}
 CLASSIC = "classic"
 
 
-class EndpointUnreachable(Exception):
+class EndpointUnreachable(Unreachable):
     """Every attempt to connect to an endpoint failed."""
 
 
@@ -104,9 +105,11 @@ class _Pending:
 class Emulator:
     """Reads the source with the classic sampling and posts records to the gateway.
 
-    ``session`` (a ``requests.Session``) and ``sleep``/``clock`` are injectable; URLs default
-    to ``settings.gateway``. ``rate`` is ``"classic"`` (sleep 0 or 1 s as drawn), a number of
-    events per second, or 0 (as fast as possible). ``count`` 0 runs until interrupted.
+    Records go out through the :class:`~ingestion.emulator.sender.Sender` (``batch_size``,
+    ``retries``, ``backoff``, ``timeout``, the URLs: ``settings.gateway`` by default).
+    ``session`` (a ``requests.Session``) and ``sleep``/``clock`` are injectable. ``rate`` is
+    ``"classic"`` (sleep 0 or 1 s as drawn), a number of events per second, or 0 (as fast as
+    possible). ``count`` 0 runs until interrupted.
     """
 
     def __init__(
@@ -135,17 +138,21 @@ class Emulator:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if mode not in LAYERS:
-            raise ValueError(f"mode must be one of {', '.join(LAYERS)}, got {mode!r}")
+            raise BadInput(f"mode must be one of {', '.join(LAYERS)}, got {mode!r}")
         if rate != CLASSIC and (not isinstance(rate, int | float) or rate < 0):
-            raise ValueError(f"rate must be 'classic' or a number >= 0, got {rate!r}")
-        if batch_size < 1:
-            raise ValueError(f"batch size must be at least 1, got {batch_size}")
+            raise BadInput(f"rate must be 'classic' or a number >= 0, got {rate!r}")
         if count < 0:
-            raise ValueError(f"count must be 0 (no limit) or more, got {count}")
+            raise BadInput(f"count must be 0 (no limit) or more, got {count}")
         if datetime_format not in wire.DATETIME_FORMATS:
-            raise ValueError(
+            raise BadInput(
                 f"datetime format must be one of {', '.join(wire.DATETIME_FORMATS)}, "
                 f"got {datetime_format!r}"
+            )
+        if topic_prefix or stream_prefix:
+            settings = replace(
+                settings,
+                topic_prefix=topic_prefix or settings.topic_prefix,
+                stream_prefix=stream_prefix or settings.stream_prefix,
             )
         self.settings = settings
         self.source_url = source_url or settings.source
@@ -154,27 +161,16 @@ class Emulator:
         self.rate = rate
         self.batch_size = batch_size
         self.datetime_format = datetime_format
-        base = (url or settings.gateway).rstrip("/")
-        self.batch_url = (batch_url or base).rstrip("/")
-        self.stream_url = (stream_url or base).rstrip("/")
-        self.topic_prefix = topic_prefix or settings.topic_prefix
-        self.stream_prefix = stream_prefix or settings.stream_prefix
         self.seed = seed
         self.ack_log = Path(ack_log) if ack_log else None
         self.progress = progress
         self.sleep = sleep
         self.clock = clock
-        self._own_session = session is None
-        self.session = session or pooled_session()
-        self.transport = HttpTransport(
-            self.session, retries=retries, backoff=backoff, timeout=timeout, sleep=sleep
-        )
-
-    def topic(self, entity: str) -> str:
-        return f"{self.topic_prefix}.{entity}"
-
-    def stream(self, entity: str) -> str:
-        return f"{self.stream_prefix}-{entity}"
+        self.sender = Sender(
+            settings, batch_url=batch_url or url, stream_url=stream_url or url,
+            batch_size=batch_size, retries=retries, backoff=backoff, timeout=timeout,
+            session=session, sleep=sleep,
+        )  # fmt: skip
 
     # the loop
     def run(self, reader: SourceReader | None = None) -> Summary:
@@ -233,8 +229,7 @@ class Emulator:
                 ack_file.close()
             if own_reader:
                 reader.close()
-            if self._own_session:
-                self.session.close()
+            self.sender.close()
         return self._finish(started)
 
     def _pace(self, drawn_sleep: int, event: int, started: float) -> None:
@@ -251,68 +246,22 @@ class Emulator:
         if not pending:
             return
         self._buffers[(layer, entity)] = []
-        records = [p.record for p in pending]
-        if layer == "batch":
-            name = self.topic(entity)
-            url = f"{self.batch_url}/topics/{name}"
-            method, body = "POST", wire.kafka_body(records)
-            headers = {"Content-Type": wire.KAFKA_CONTENT_TYPE, "Accept": wire.KAFKA_ACCEPT}
-        else:
-            name = self.stream(entity)
-            keys = [str(p.ind) for p in pending]
-            headers = {"Content-Type": wire.JSON_CONTENT_TYPE, "Accept": wire.JSON_CONTENT_TYPE}
-            method = "PUT"
-            if self.batch_size == 1:
-                url = f"{self.stream_url}/streams/{name}/record"
-                body = wire.kinesis_record_body(name, records[0], keys[0])
-            else:
-                url = f"{self.stream_url}/streams/{name}/records"
-                body = wire.kinesis_records_body(name, records, keys)
         self._count(layer, "sent", len(pending))
-        self._summary.requests += 1
-        retried_before = self.transport.retried
-        reply = self.transport.send(method, url, wire.encode(body), headers)
-        self._summary.requests += self.transport.retried - retried_before
-        self._summary.retries += self.transport.retried - retried_before
-        self._settle(layer, entity, name, pending, reply, url)
-
-    def _settle(
-        self,
-        layer: str,
-        entity: str,
-        name: str,
-        pending: list[_Pending],
-        reply: Reply,
-        url: str,
-    ) -> None:
-        size = len(pending)
-        if reply.unreachable:
-            self._count(layer, "failed", size)
-            self._errors[f"unreachable: {url}"] += size
-            raise EndpointUnreachable(
-                f"cannot connect to {url} after {reply.attempts} attempts ({reply.error})"
-            )
-        if reply.in_doubt:
-            self._count(layer, "in_doubt", size)
-            self._errors[f"no answer from {url}: {reply.error}"] += size
-            return
-        if not reply.ok:
-            self._count(layer, "failed", size)
-            self._errors[reply.error or f"HTTP {reply.status}"] += size
-            return
-        if layer == "batch":
-            outcomes = wire.kafka_outcomes(reply.body, size)
-        elif self.batch_size == 1:
-            outcomes = [wire.kinesis_record_outcome(reply.body)]
-        else:
-            outcomes = wire.kinesis_records_outcomes(reply.body, size)
-        for item, outcome in zip(pending, outcomes, strict=True):
-            if outcome.acknowledged:
+        records, keys = [p.record for p in pending], [str(p.ind) for p in pending]
+        sent = self.sender.send(layer, entity, records, keys)
+        self._summary.requests += sent.requests
+        self._summary.retries += sent.retries
+        for item, delivery in zip(pending, sent.deliveries, strict=True):
+            if delivery.state == ACKNOWLEDGED:
                 self._count(layer, "acknowledged", 1)
-                self._log_ack(layer, entity, name, item, outcome)
+                self._log_ack(layer, entity, item, delivery)
             else:
-                self._count(layer, "failed", 1)
-                self._errors[outcome.error or "rejected"] += 1
+                self._count(layer, "in_doubt" if delivery.state == IN_DOUBT else "failed", 1)
+                self._errors[delivery.error or delivery.state] += 1
+        if sent.unreachable:
+            raise EndpointUnreachable(
+                f"cannot connect to {sent.url} after {sent.requests} attempts ({sent.unreachable})"
+            )
 
     def _count(self, layer: str, what: str, n: int) -> None:
         tally = self._summary.layers[layer]
@@ -320,11 +269,11 @@ class Emulator:
         attr = "records_sent" if what == "sent" else what
         setattr(self._summary, attr, getattr(self._summary, attr) + n)
 
-    def _log_ack(
-        self, layer: str, entity: str, name: str, item: _Pending, outcome: wire.Outcome
-    ) -> None:
+    def _log_ack(self, layer: str, entity: str, item: _Pending, delivery: Delivery) -> None:
         if self._ack_file is None:
             return
+        name, outcome = self.sender.name(layer, entity), delivery.ack
+        assert outcome is not None
         if layer == "batch":
             line = {
                 "layer": layer,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from ingestion.errors import BadInput
+
 CLASSIC_SEED = 100
 
 
@@ -22,7 +24,7 @@ class ClassicSampler:
 
     def __init__(self, rows: int, seed: int = CLASSIC_SEED) -> None:
         if rows < 1:
-            raise ValueError("the source has no rows to sample")
+            raise BadInput("the source has no rows to sample")
         self.rows = rows
         self._rng = random.Random(seed)
 

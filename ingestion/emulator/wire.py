@@ -1,8 +1,9 @@
 """The two wire formats: Kafka REST Proxy v2 (batch) and the API Gateway Kinesis proxy (stream).
 
-Bodies are built and answers parsed here, with no I/O, so the formats are easy to read and
-test. An answer is turned into one :class:`Outcome` per record: acknowledged with its Kafka
-partition and offset (or Kinesis shard and sequence number), or failed with a reason.
+Paths and bodies are built and answers parsed here, with no I/O, so the formats are easy to
+read and test; the gateway serves the same route templates. An answer is turned into one
+:class:`Outcome` per record: acknowledged with its Kafka partition and offset (or Kinesis
+shard and sequence number), or failed with a reason.
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ KAFKA_CONTENT_TYPE = "application/vnd.kafka.json.v2+json"
 KAFKA_ACCEPT = "application/vnd.kafka.v2+json, application/json"
 JSON_CONTENT_TYPE = "application/json"
 
+TOPIC_ROUTE = "/topics/{topic}"  # Kafka REST Proxy v2 produce
+RECORD_ROUTE = "/streams/{name}/record"  # Kinesis PutRecord
+RECORDS_ROUTE = "/streams/{name}/records"  # Kinesis PutRecords
+METHODS = {"batch": "POST", "stream": "PUT"}
+HEADERS = {
+    "batch": {"Content-Type": KAFKA_CONTENT_TYPE, "Accept": KAFKA_ACCEPT},
+    "stream": {"Content-Type": JSON_CONTENT_TYPE, "Accept": JSON_CONTENT_TYPE},
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -31,6 +41,13 @@ class Outcome:
     shard_id: str | None = None
     sequence_number: str | None = None
     error: str | None = None
+
+    @property
+    def where(self) -> str:
+        """``partition/offset`` (Kafka) or ``shard/sequence number`` (Kinesis)."""
+        if self.offset is not None:
+            return f"{self.partition}/{self.offset}"
+        return f"{self.shard_id}/{self.sequence_number}"
 
 
 def to_record(row: Mapping[str, Any], datetime_format: str = "space") -> dict[str, Any]:
@@ -46,6 +63,14 @@ def to_record(row: Mapping[str, Any], datetime_format: str = "space") -> dict[st
             value = float(value)
         record[name] = value
     return record
+
+
+def path(layer: str, name: str, one_record: bool = False) -> str:
+    """The gateway path records of ``layer`` go to: ``/topics/<topic>`` (batch), or
+    ``/streams/<stream>/records`` (stream; ``/record`` when ``one_record``: PutRecord)."""
+    if layer == "batch":
+        return TOPIC_ROUTE.format(topic=name)
+    return (RECORD_ROUTE if one_record else RECORDS_ROUTE).format(name=name)
 
 
 def encode(body: Mapping[str, Any]) -> bytes:

@@ -27,6 +27,7 @@ from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from ingestion.config import Settings
+from ingestion.emulator import wire
 from ingestion.gateway import kinesis_format as fmt
 from ingestion.gateway import openapi
 from ingestion.gateway.errors import KinesisError, json_response, read_body
@@ -184,7 +185,7 @@ async def delete_stream(request: Request, name: str = StreamName) -> Response:
 
 
 @router.put(
-    "/streams/{name}/record",
+    wire.RECORD_ROUTE,
     summary="Put one record (PutRecord)",
     openapi_extra=openapi.PUT_RECORD_REQUEST,
     responses=openapi.PUT_RECORD_RESPONSES,
@@ -207,7 +208,7 @@ async def put_record(request: Request, name: str = StreamName) -> Response:
 
 
 @router.put(
-    "/streams/{name}/records",
+    wire.RECORDS_ROUTE,
     summary="Put up to 500 records (PutRecords); per-record ErrorCode on failures",
     openapi_extra=openapi.PUT_RECORDS_REQUEST,
     responses=openapi.PUT_RECORDS_RESPONSES,

@@ -11,6 +11,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
+from ingestion.emulator import wire
 from ingestion.gateway import openapi
 from ingestion.gateway.errors import KAFKA_V2, RestProxyError, json_response, read_body
 from ingestion.gateway.kafka_sink import KafkaSink, QueueFull
@@ -25,7 +26,7 @@ TopicName = Path(description="Kafka topic name", pattern=openapi.TOPIC_PATTERN)
 
 
 @router.post(
-    "/topics/{topic}",
+    wire.TOPIC_ROUTE,
     summary="Produce records to a topic",
     openapi_extra=openapi.PRODUCE_REQUEST,
     responses=openapi.PRODUCE_RESPONSES,
@@ -112,7 +113,7 @@ async def list_topics(request: Request) -> Response:
 
 
 @router.get(
-    "/topics/{topic}",
+    wire.TOPIC_ROUTE,
     summary="Describe a topic: partitions (leader, replicas) and configs",
     responses=openapi.TOPIC_RESPONSES,
     response_class=Response,

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ingestion.errors import BadInput
 from ingestion.source_db import shapes as s
 from ingestion.source_db.vocab import COUNTRIES, FIRST_NAMES, LAST_NAMES
 
@@ -120,7 +121,7 @@ class ReplicaGenerator:
 
     def __init__(self, rows: int, seed: int = 0) -> None:
         if rows < 1:
-            raise ValueError(f"rows must be at least 1, got {rows}")
+            raise BadInput(f"rows must be at least 1, got {rows}")
         self.rows = rows
         self.seed = seed
         self.posters = poster_count(rows)
@@ -136,7 +137,7 @@ class ReplicaGenerator:
 
     def chunks(self, size: int = 5_000) -> Iterator[Chunk]:
         if size < 1:
-            raise ValueError(f"chunk size must be at least 1, got {size}")
+            raise BadInput(f"chunk size must be at least 1, got {size}")
         rng = random.Random((self.seed & _MASK64) << 1)
         for start in range(0, self.rows, size):
             pins: list[dict] = []

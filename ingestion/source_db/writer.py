@@ -13,11 +13,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ingestion.config import SOURCE_TABLES
+from ingestion.errors import BadInput
 from ingestion.source_db.generator import ReplicaGenerator
 from ingestion.source_db.schema import build_metadata, tables
 
 
-class SourceError(Exception):
+class SourceError(BadInput):
     """The source database cannot be used as asked (bad URL, missing or existing tables)."""
 
 

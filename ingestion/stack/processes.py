@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingestion.errors import PinpipeError
 
-class StackError(RuntimeError):
+
+class StackError(PinpipeError):
     """A service could not be started, checked or stopped; the message says what to look at."""
 
 

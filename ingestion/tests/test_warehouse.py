@@ -70,7 +70,7 @@ def test_pinpipe_sql_prints_an_aligned_table_and_fails_with_the_servers_message(
 
     stopped = replace(warehouse, sql_host="", sql_port=free_port(warehouse.host))
     unanswered = pinpipe(stopped, "sql", "-e", "select 1")
-    assert unanswered.returncode == 1
+    assert unanswered.returncode == 3  # README: Exit codes
     assert "start it with `pinpipe stack up sql`" in unanswered.stderr
 
 
