@@ -125,8 +125,6 @@ class Settings:
     databricks_catalog: str = "main"
 
     # Airflow (`pinpipe airflow` and the DAGs)
-    airflow_worker_log_port: int = 8793  # the scheduler's task-log server
-    airflow_trigger_log_port: int = 8794  # the triggerer's log server
     airflow_parallelism: int = field(default_factory=usable_cores)  # task processes at once
     airflow_dbt_pool: str = "pinpipe_sql"  # the pool every dbt task takes a slot of
     airflow_dbt_pool_slots: int = 2  # `pinpipe airflow` sizes the pool: dbt tasks at once
