@@ -33,6 +33,7 @@ from pyspark.sql.types import StructType
 
 from ingestion.landing.kinesis_reader import (
     AT_TIMESTAMP,
+    MAX_CONNECTIONS,
     TRIM_HORIZON,
     KinesisShardReader,
     is_sequence,
@@ -41,7 +42,7 @@ from ingestion.landing.kinesis_reader import (
 from ingestion.landing.schemas import KINESIS_RECORD_COLUMNS, ddl
 
 SOURCE_NAME = "pinpipe_kinesis"
-MAX_PARALLEL_SHARDS = 16  # shards read at once in a batch (threads of the source's worker)
+MAX_PARALLEL_SHARDS = MAX_CONNECTIONS  # shards read at once (threads of the source's worker)
 STARTS = ("TRIM_HORIZON", "LATEST")
 
 
