@@ -112,6 +112,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             local = replace(settings, topic_prefix=name, stream_prefix=name,
                             lake_dir=Path(tmp) / part / "lake",
                             checkpoint_dir=Path(tmp) / part / "checkpoints")  # fmt: skip
+            load_before = os.getloadavg()[0]
             if part == "serving":
                 result["serving"] = bench_serving(local, args.serving_rate, args.seconds, trigger)
             elif part == "once":
@@ -121,6 +122,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 rate = args.kafka_rate if part == "kafka" else args.kinesis_rate
                 result[part] = bench_latency(local, part, rate, args.seconds, trigger)
+            key = {"once": "kafka_once", "busy": "busy_worker_start"}.get(part, part)
+            if part != "busy":  # the busy part notes the load of each of its conditions
+                result[key]["load_average_1m"] = [round(load_before, 1),
+                                                  round(os.getloadavg()[0], 1)]  # fmt: skip
     result["summary"] = summary(result)
     emit("landing", result)
     return 0
