@@ -281,7 +281,7 @@ def bench_latency(settings: Settings, source: str, rate: int, seconds: float, tr
         window = time.monotonic() - begin
         commits = len(watcher.seen) - commits_start
     finally:
-        summary = stop_landing(job, watcher)
+        landed = stop_landing(job, watcher)
     latencies = [watcher.visible[k] - t for k, t in acks.items() if k in watcher.visible]
     first = min(acks.values(), default=0)
     windows: dict[int, list[float]] = {}
@@ -301,7 +301,7 @@ def bench_latency(settings: Settings, source: str, rate: int, seconds: float, tr
         "p50_s_by_10s": [round(statistics.median(windows[w]), 2) for w in sorted(windows)],
         "landing_cpu_cores": round(cpu / window, 2),
         "landing_cpu_s_per_commit": round(cpu / max(1, commits), 2),
-        "batch_ms_median": {q["name"]: q["batch_ms"] for q in summary.get("queries", [])},
+        "batch_ms_median": {q["name"]: q["batch_ms"] for q in landed.get("queries", [])},
     }
 
 
