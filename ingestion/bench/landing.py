@@ -7,6 +7,14 @@ touches the project's bronze tables. Records are produced straight with confluen
 boto3 (acks=all, idempotent); an acknowledgement time is the delivery report / PutRecords
 answer. A record is *visible* when the Delta commit that adds its file appears in
 ``_delta_log`` (a watcher polls every 20 ms and reads the added files' keys with pyarrow).
+Beside the latencies it reports the landing job's median milliseconds per micro-batch phase
+(Spark's ``durationMs``, from the job's summary) and the CPU it used per Delta commit.
+
+The ``serving`` part measures acknowledgement -> visible in the serving view ``pins_latest``:
+it starts a SQL server of its own (own state folder, metastore and lake, a free port), lands
+Kinesis into that lake, builds the view once with ``dbt run --select +pins_latest``, then
+sends pins and polls the view through the SQL server, as an analyst's ``pinpipe sql`` would.
+The JSON ends with a ``summary`` of the headline figures.
 
 The ``busy`` part needs no stack: it starts the worker as Spark's ``createSimpleWorker`` does
 and plays the JVM's side of the handshake (docs/landing.md, "Python workers on a busy
@@ -28,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -44,7 +53,7 @@ PIN = {
     "downloaded": 1, "save_location": "Local save in /data/diy-and-crafts",
     "category": "diy-and-crafts",
 }  # fmt: skip
-PARTS = ("kafka", "kinesis", "once", "busy")
+PARTS = ("kafka", "kinesis", "serving", "once", "busy")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,6 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Parts kafka, kinesis: runs `pinpipe land kafka|kinesis --continuous` as a child "
             "process, produces at a fixed open-loop rate spread over the three topics / streams, "
             "and reports p50/p99 of (visible in a bronze Delta commit - acknowledged). Part "
+            "serving: starts a SQL server of its own, lands Kinesis, builds pins_latest with "
+            "dbt once, sends --serving-rate pins/s and reports p50/p99 of (visible in the view "
+            "through the SQL server - acknowledged). Part "
             "once: queues --queued records in Kafka and times `pinpipe land kafka --once` over "
             "them. These need the local stack. Part busy: starts the Kinesis source's Python "
             "worker, three at once as a landing job's three queries do, --worker-starts times "
@@ -67,6 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--kafka-rate", type=int, default=1000, help="Kafka records/s")
     parser.add_argument("--kinesis-rate", type=int, default=500, help="Kinesis records/s")
+    parser.add_argument("--serving-rate", type=int, default=10, help="pins/s in the serving part")
     parser.add_argument("--seconds", type=float, default=30, help="seconds of producing per source")
     parser.add_argument("--queued", type=int, default=1_000_000, help="records for the --once run")
     parser.add_argument(
@@ -83,7 +96,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--only", choices=PARTS, action="append",
-        help="run only this part (repeatable; default all four)",
+        help="run only this part (repeatable; default all five)",
     )  # fmt: skip
     parser.set_defaults(func=run)
 
@@ -99,15 +112,33 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             local = replace(settings, topic_prefix=name, stream_prefix=name,
                             lake_dir=Path(tmp) / part / "lake",
                             checkpoint_dir=Path(tmp) / part / "checkpoints")  # fmt: skip
-            if part == "once":
+            load_before = os.getloadavg()[0]
+            if part == "serving":
+                result["serving"] = bench_serving(local, args.serving_rate, args.seconds, trigger)
+            elif part == "once":
                 result["kafka_once"] = bench_once(local, args.queued)
             elif part == "busy":
                 result["busy_worker_start"] = bench_busy(Path(tmp), args.hogs, args.worker_starts)
             else:
                 rate = args.kafka_rate if part == "kafka" else args.kinesis_rate
                 result[part] = bench_latency(local, part, rate, args.seconds, trigger)
+            key = {"once": "kafka_once", "busy": "busy_worker_start"}.get(part, part)
+            if part != "busy":  # the busy part notes the load of each of its conditions
+                result[key]["load_average_1m"] = [round(load_before, 1),
+                                                  round(os.getloadavg()[0], 1)]  # fmt: skip
+    result["summary"] = summary(result)
     emit("landing", result)
     return 0
+
+
+def summary(result: dict[str, Any]) -> dict[str, float | None]:
+    """The headline figures (None for a part that did not run)."""
+    figures = {}
+    for source in ("kafka", "kinesis"):
+        for key in ("p50_s", "p99_s"):
+            figures[f"{source}_{key}"] = result.get(source, {}).get(key)
+    figures["serving_visible_p50_s"] = result.get("serving", {}).get("p50_s")
+    return figures
 
 
 def payload(i: int) -> bytes:
@@ -194,7 +225,6 @@ def bench_latency(settings: Settings, source: str, rate: int, seconds: float, tr
     from ingestion.landing.kinesis_reader import kinesis_client
     from ingestion.landing.producers import kafka_producer
 
-    layer = "batch" if source == "kafka" else "stream"
     client = kinesis_client(settings.kinesis_url, settings.aws_region, local=True)
     if source == "kafka":
         create_topics(settings)
@@ -223,21 +253,18 @@ def bench_latency(settings: Settings, source: str, rate: int, seconds: float, tr
                 if "SequenceNumber" in result:
                     acks[(f"stream_{entity}", result["ShardId"], result["SequenceNumber"])] = now
 
-    job = land(settings, source, "--continuous", "--trigger-ms", str(trigger))
-    watcher = CommitWatcher(settings, layer)
-    watcher.start()
-    try:
-        started = time.time()  # warm-up: one record per entity until visible
+    def warm_up() -> None:
         for tick in range(3):
             send(tick, 1)
         producer.flush(30)
-        while len(watcher.visible) < 3:
-            if job.poll() is not None or time.time() - started > 180:
-                raise RuntimeError(f"land {source} did not start (exit {job.returncode})")
-            time.sleep(0.1)
-        startup = time.time() - started
+
+    job, watcher, startup = start_landing(settings, source, trigger, warm_up)
+    try:
         acks.clear()
-        tick_s, per_tick = 0.02, max(1, round(rate * 0.02))
+        cpu_start, commits_start = landing_cpu_seconds(), len(watcher.seen)
+        # a PutRecords call is synchronous: Kinesis gets fewer, larger calls
+        tick_s = 0.02 if source == "kafka" else 0.1
+        per_tick = max(1, round(rate * tick_s))
         begin = time.monotonic()
         ticks = int(seconds / tick_s)
         for tick in range(ticks):
@@ -250,14 +277,17 @@ def bench_latency(settings: Settings, source: str, rate: int, seconds: float, tr
         deadline = time.time() + 60
         while time.time() < deadline and not all(k in watcher.visible for k in list(acks)):
             time.sleep(0.1)
+        cpu = landing_cpu_seconds() - cpu_start
+        window = time.monotonic() - begin
+        commits = len(watcher.seen) - commits_start
     finally:
-        watcher.stop.set()
-        job.send_signal(signal.SIGTERM)
-        try:
-            job.wait(60)
-        except subprocess.TimeoutExpired:
-            job.kill()
+        landed = stop_landing(job, watcher)
     latencies = [watcher.visible[k] - t for k, t in acks.items() if k in watcher.visible]
+    first = min(acks.values(), default=0)
+    windows: dict[int, list[float]] = {}
+    for key, acked in acks.items():
+        if key in watcher.visible:
+            windows.setdefault(int((acked - first) // 10), []).append(watcher.visible[key] - acked)
     return {
         "target_rate_per_s": rate,
         "achieved_rate_per_s": round(len(acks) / produced_for, 1),
@@ -266,6 +296,150 @@ def bench_latency(settings: Settings, source: str, rate: int, seconds: float, tr
         "missing": len(acks) - len(latencies),
         "delta_commits": len(watcher.seen) - 3,
         "job_start_to_first_visible_s": round(startup, 1),
+        **percentiles(latencies),
+        # p50 of the records acknowledged in each 10 s of producing: a young JVM is slower
+        "p50_s_by_10s": [round(statistics.median(windows[w]), 2) for w in sorted(windows)],
+        "landing_cpu_cores": round(cpu / window, 2),
+        "landing_cpu_s_per_commit": round(cpu / max(1, commits), 2),
+        "batch_ms_median": {q["name"]: q["batch_ms"] for q in landed.get("queries", [])},
+    }
+
+
+def landing_cpu_seconds() -> float:
+    """CPU seconds used so far by this bench's child processes: the landing job, its Spark
+    JVM and the JVM's Python workers."""
+    from ingestion.bench.dbt import descendant_cpu_seconds
+
+    return sum(descendant_cpu_seconds(os.getpid()).values())
+
+
+def last_json(out: bytes) -> dict:
+    """The JSON summary a ``pinpipe land`` job prints last ({} when it printed none)."""
+    lines = out.decode(errors="replace").strip().splitlines()
+    return json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+
+
+def start_landing(
+    settings: Settings, source: str, trigger: int, warm_up: Callable[[], None]
+) -> tuple[subprocess.Popen, CommitWatcher, float]:
+    """Start ``pinpipe land <source> --continuous`` and a commit watcher; ``warm_up`` sends one
+    record per entity, and this returns once all three are visible (with the seconds it took)."""
+    layer = "batch" if source == "kafka" else "stream"
+    job = land(settings, source, "--continuous", "--trigger-ms", str(trigger))
+    watcher = CommitWatcher(settings, layer)
+    watcher.start()
+    try:
+        started = time.time()
+        warm_up()
+        while len(watcher.visible) < len(ENTITIES):
+            if job.poll() is not None or time.time() - started > 180:
+                raise RuntimeError(f"land {source} did not start (exit {job.returncode})")
+            time.sleep(0.1)
+    except BaseException:
+        stop_landing(job, watcher)
+        raise
+    return job, watcher, time.time() - started
+
+
+def stop_landing(job: subprocess.Popen, watcher: CommitWatcher) -> dict:
+    """Stop the watcher and the landing job (SIGTERM: its queries stop cleanly); the job's
+    JSON summary."""
+    watcher.stop.set()
+    job.send_signal(signal.SIGTERM)
+    try:
+        out, _ = job.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        job.kill()
+        out, _ = job.communicate()
+    return last_json(out)
+
+
+SERVING_VIEW = "pins_latest"
+SERVING_KEYS = 1_000_000_000  # pins' ind from here on: no clash with the warm-up's
+
+
+def bench_serving(settings: Settings, rate: int, seconds: float, trigger: int) -> dict:
+    """Acknowledgement -> a pin visible in the serving view ``pins_latest``, read through a
+    SQL server of the bench's own (own metastore and lake), with no dbt run in between."""
+    from ingestion.dbt_runner import run_dbt
+    from ingestion.landing.kinesis_reader import kinesis_client
+    from ingestion.stack import Stack
+    from ingestion.stack.services import free_port
+    from ingestion.warehouse import WarehouseError, query
+
+    state = Path(settings.lake_dir).parent  # type: ignore[arg-type]
+    bench = replace(settings, state_dir=state, sql_host="", sql_port=free_port(settings.host))
+    client = kinesis_client(bench.kinesis_url, bench.aws_region, local=True)
+    create_streams(bench, client)
+
+    def put(entity: str, indexes: list[int]) -> dict[int, float]:
+        records = [{"Data": payload(i), "PartitionKey": str(i)} for i in indexes]
+        answer = client.put_records(StreamName=bench.stream(entity), Records=records)
+        now = time.time()
+        return {i: now for i, r in zip(indexes, answer["Records"], strict=True)
+                if "SequenceNumber" in r}  # fmt: skip
+
+    stack = Stack(bench, log=lambda message: None)
+    stack.up(["sql"])
+    try:
+        # the view is built before landing starts: dbt registers the bronze tables, landing
+        # then appends to them, and no dbt run happens while records are measured
+        started = time.perf_counter()
+        run_dbt(bench, ["run", "--select", f"+{SERVING_VIEW}", "--target-path",
+                        str(state / "target"), "--log-path", str(state / "logs")],
+                log_path=state / "dbt.log")  # fmt: skip
+        dbt_seconds = time.perf_counter() - started
+        job, watcher, _ = start_landing(bench, "kinesis", trigger,
+                                        lambda: [put(e, [0]) for e in ENTITIES])  # fmt: skip
+    except BaseException:
+        stack.down(["sql"])
+        raise
+    try:
+        seen: dict[int, float] = {}
+        queries: list[float] = []
+        stop = threading.Event()
+        statement = (f"select ind from {bench.dbt_schema}.{SERVING_VIEW} "
+                     f"where ind >= {SERVING_KEYS}")  # fmt: skip
+
+        def poll() -> None:
+            while not stop.is_set():
+                asked = time.time()
+                try:
+                    rows = query(bench, statement).rows
+                except WarehouseError:  # e.g. a file replaced while the view read it
+                    stop.wait(0.5)
+                    continue
+                now = time.time()
+                queries.append(now - asked)
+                for (ind,) in rows:
+                    seen.setdefault(int(ind), now)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        acks: dict[int, float] = {}
+        begin = time.monotonic()
+        for tick in range(int(seconds * rate)):
+            delay = begin + tick / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            acks |= put("pin", [SERVING_KEYS + tick])
+        deadline = time.time() + 120
+        while time.time() < deadline and not acks.keys() <= seen.keys():
+            time.sleep(0.2)
+        stop.set()
+        poller.join(60)
+    finally:
+        stop_landing(job, watcher)
+        stack.down(["sql"])
+    latencies = [seen[i] - t for i, t in acks.items() if i in seen]
+    return {
+        "view": SERVING_VIEW,
+        "rate_per_s": rate,
+        "acknowledged": len(acks),
+        "visible": len(latencies),
+        "missing": len(acks) - len(latencies),
+        "dbt_run_s": round(dbt_seconds, 1),
+        "view_query_median_s": round(statistics.median(queries), 2) if queries else None,
         **percentiles(latencies),
     }
 
@@ -293,7 +467,7 @@ def bench_once(settings: Settings, queued: int) -> dict:
     wall = time.perf_counter() - started
     if job.returncode != 0:
         raise RuntimeError(f"land kafka --once failed (exit {job.returncode})")
-    summary = json.loads(out.decode().strip().splitlines()[-1])
+    summary = last_json(out)
     query_seconds = max(q["seconds"] for q in summary["queries"])
     return {
         "queued": queued,

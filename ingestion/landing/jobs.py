@@ -9,6 +9,7 @@ land every offset / sequence number exactly once, also across kills and restarts
 from __future__ import annotations
 
 import signal
+import statistics
 import threading
 import time
 from collections.abc import Iterable
@@ -186,6 +187,9 @@ class QueryReport:
     rows: int
     batches: int
     seconds: float
+    # median milliseconds per phase of the batches that landed rows (Spark's progress
+    # ``durationMs``: latestOffset, getBatch, addBatch, walCommit, commitOffsets, ...)
+    batch_ms: dict[str, float]
 
 
 def run_until_done(queries: list[Any], *, once: bool, poll: float = 0.5) -> list[QueryReport]:
@@ -202,6 +206,7 @@ def run_until_done(queries: list[Any], *, once: bool, poll: float = 0.5) -> list
     rows = {q.name: 0 for q in queries}
     batches = {q.name: 0 for q in queries}
     seen: dict[str, set[int]] = {q.name: set() for q in queries}
+    phases: dict[str, list[dict[str, int]]] = {q.name: [] for q in queries}
 
     def collect() -> None:
         for q in queries:
@@ -211,6 +216,8 @@ def run_until_done(queries: list[Any], *, once: bool, poll: float = 0.5) -> list
                     seen[q.name].add(batch)
                     rows[q.name] += int(progress.get("numInputRows", 0))
                     batches[q.name] += 1
+                    if progress.get("numInputRows"):
+                        phases[q.name].append(progress.get("durationMs", {}))
 
     try:
         while not stop.is_set():
@@ -232,7 +239,18 @@ def run_until_done(queries: list[Any], *, once: bool, poll: float = 0.5) -> list
         if q.exception() is not None:
             raise RuntimeError(f"landing query {q.name} failed: {q.exception()}")
     seconds = time.monotonic() - started
-    return [QueryReport(q.name, rows[q.name], batches[q.name], round(seconds, 2)) for q in queries]
+    return [
+        QueryReport(
+            q.name, rows[q.name], batches[q.name], round(seconds, 2), medians(phases[q.name])
+        )
+        for q in queries
+    ]
+
+
+def medians(durations: list[dict[str, int]]) -> dict[str, float]:
+    """The median of each phase over the batches' ``durationMs``."""
+    names = sorted({name for d in durations for name in d})
+    return {name: statistics.median(d.get(name, 0) for d in durations) for name in names}
 
 
 def land(

@@ -23,6 +23,7 @@ TRIM_HORIZON = "TRIM_HORIZON"
 AT_TIMESTAMP = "AT_TIMESTAMP:"
 THROTTLED = {"ProvisionedThroughputExceededException", "LimitExceededException"}
 MAX_GET_RECORDS = 10_000  # the GetRecords API limit per call
+MAX_CONNECTIONS = 16  # kept open per client: one per shard read at once (kinesis_source)
 
 Row = tuple[str, str, str, str, str, datetime]
 
@@ -215,7 +216,11 @@ def kinesis_client(endpoint: str, region: str, *, local: bool) -> Any:
 
     kwargs: dict[str, Any] = {
         "region_name": region,
-        "config": Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=30),
+        "config": Config(
+            retries={"max_attempts": 2, "mode": "standard"},
+            read_timeout=30,
+            max_pool_connections=MAX_CONNECTIONS,
+        ),
     }
     if endpoint:
         kwargs["endpoint_url"] = endpoint

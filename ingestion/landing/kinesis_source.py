@@ -6,7 +6,8 @@ Register with ``spark.dataSource.register(KinesisDataSource)`` and read with
 - ``stream`` (required), ``region``, ``endpoint`` (empty: the AWS endpoint of the region),
   ``local`` (``true``: dummy credentials for a local Kinesis server);
 - ``start``: ``TRIM_HORIZON`` (default) or ``LATEST`` for a query without a checkpoint;
-- ``max_records``: records per micro-batch across all shards (default 10,000);
+- ``max_records``: records per micro-batch across all shards (default 10,000), an equal share
+  per shard, the shards read at once;
 - ``poll_interval``: seconds between GetRecords pages of one shard (default 0.2).
 
 The offset is ``{shard id: position}`` (see ``kinesis_reader``), the last landed sequence
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +33,7 @@ from pyspark.sql.types import StructType
 
 from ingestion.landing.kinesis_reader import (
     AT_TIMESTAMP,
+    MAX_CONNECTIONS,
     TRIM_HORIZON,
     KinesisShardReader,
     is_sequence,
@@ -39,6 +42,7 @@ from ingestion.landing.kinesis_reader import (
 from ingestion.landing.schemas import KINESIS_RECORD_COLUMNS, ddl
 
 SOURCE_NAME = "pinpipe_kinesis"
+MAX_PARALLEL_SHARDS = MAX_CONNECTIONS  # shards read at once (threads of the source's worker)
 STARTS = ("TRIM_HORIZON", "LATEST")
 
 
@@ -99,17 +103,28 @@ class KinesisStreamReader(SimpleDataSourceStreamReader, SupportsTriggerAvailable
         for shard in self.reader.shards():
             # a shard first seen now is a reshard child: read it whole
             positions.setdefault(shard["ShardId"], TRIM_HORIZON)
-        rows: list[tuple] = []
+        # the shards are read at once, each to an equal share of the batch's records: a batch
+        # waits for one GetRecords round trip, not one per shard
+        if not positions:
+            return iter([]), start
+        share = max(1, self.max_records // len(positions))
+        limits = {}
         for shard_id in sorted(positions):
-            budget = self.max_records - len(rows)
-            if budget <= 0:
-                break
-            result = self.reader.read_shard(
-                shard_id, positions[shard_id], budget, arrived_before=self.arrived_before
-            )
-            rows.extend(result.rows)
-            if result.last_sequence is not None:
-                positions[shard_id] = result.last_sequence
+            limits[shard_id] = min(share, self.max_records - sum(limits.values()))
+        reads = {shard_id: limit for shard_id, limit in limits.items() if limit > 0}
+        with ThreadPoolExecutor(min(MAX_PARALLEL_SHARDS, len(reads))) as pool:
+            results = pool.map(
+                lambda shard_id: self.reader.read_shard(
+                    shard_id, positions[shard_id], reads[shard_id],
+                    arrived_before=self.arrived_before,
+                ),
+                reads,
+            )  # fmt: skip
+            rows: list[tuple] = []
+            for shard_id, result in zip(reads, results, strict=True):
+                rows.extend(result.rows)
+                if result.last_sequence is not None:
+                    positions[shard_id] = result.last_sequence
         return iter(rows), _sorted(positions)
 
     def readBetweenOffsets(self, start: dict, end: dict) -> Iterator[tuple]:

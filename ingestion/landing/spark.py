@@ -62,6 +62,18 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     }
 
 
+def landing_conf() -> dict[str, str]:
+    """What a session without the catalog (landing, which writes bronze Delta by path) adds to
+    ``spark_conf``. Every micro-batch of the Delta sink replays the table's log in a small
+    Spark job (Delta 4.4 reads the sink's last batch id from the full table state), and each
+    task of it generates code for Delta's wide log schema, most of a commit's CPU (profiled
+    in docs/landing.md): the log is read and reduced in one task each, not two."""
+    return {
+        "spark.databricks.delta.snapshotPartitions": "1",
+        "spark.sql.files.minPartitionNum": "1",
+    }
+
+
 def server_conf(settings: Settings) -> dict[str, str]:
     """``spark_conf`` plus what the SQL server needs: the metastore, its own addresses, and
     queries of several clients (dbt threads, analysts, Airflow tasks) sharing the cores."""
@@ -102,6 +114,8 @@ def spark_session(
     conf.setAll(list(spark_conf(settings).items()))
     if catalog:
         conf.set("spark.sql.catalogImplementation", "hive")  # what enableHiveSupport() sets
+    else:
+        conf.setAll(list(landing_conf().items()))
     if jvm_log is not None:
         start_jvm(conf, jvm_log)
     return SparkSession.builder.config(conf=conf).getOrCreate()
