@@ -8,7 +8,7 @@ import json
 import sys
 
 from ingestion.config import Settings
-from ingestion.errors import BadInput, PinpipeError
+from ingestion.errors import PinpipeError
 
 
 def _number(kind: type, minimum: float, *, above: bool = False):
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.chaos.plan import ChaosPlan
     from ingestion.chaos.run import ChaosRun
     from ingestion.dbt_runner import profiles_dir
-    from ingestion.landing.spark import MissingJarsError, spark_jars
+    from ingestion.landing.spark import spark_jars
     from ingestion.stack import Stack
 
     plan = ChaosPlan(
@@ -114,10 +114,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         down_seconds=args.down_seconds,
         retry_seconds=args.retry_seconds,
     )
-    try:
-        spark_jars(settings)
-    except MissingJarsError as exc:
-        raise BadInput(str(exc)) from exc
+    spark_jars(settings)  # fails early, with what to run, when the jars are missing
     profiles_dir(settings)
     Stack(settings).up(["sql"])  # dbt's warehouse: the stack's, started if missing
     rid = run_id()

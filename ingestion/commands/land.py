@@ -49,16 +49,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.landing.jobs import Trigger, run_until_done, start_queries
-    from ingestion.landing.spark import MissingJarsError, spark_session
+    from ingestion.landing.spark import spark_session
 
     interval = args.trigger_ms if args.trigger_ms is not None else settings.landing_trigger_ms
     if interval < 0:
         raise BadInput("--trigger-ms must be 0 or more")
     trigger = Trigger(once=not args.continuous, interval_ms=interval)
-    try:
-        spark = spark_session(settings, f"pinpipe-land-{args.source}", catalog=False)
-    except MissingJarsError as exc:
-        raise BadInput(str(exc)) from exc
+    spark = spark_session(settings, f"pinpipe-land-{args.source}", catalog=False)
     try:
         spark.sparkContext.setLogLevel("WARN")
         queries = start_queries(

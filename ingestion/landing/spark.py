@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingestion.config import Settings
+from ingestion.errors import BadInput
 
 if TYPE_CHECKING:
     from pyspark import SparkConf
 
 
-class MissingJarsError(RuntimeError):
+class MissingJarsError(BadInput):
     """The Delta / Kafka jars have not been resolved yet (``make setup`` does it)."""
 
 
