@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
 from ingestion import commands
 from ingestion.config import Settings
-from ingestion.errors import INTERRUPTED, PinpipeError
+from ingestion.errors import BROKEN_PIPE, INTERRUPTED, PinpipeError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,10 +29,20 @@ def build_parser() -> argparse.ArgumentParser:
             "dbt models on top. Settings come from PINPIPE_* environment variables "
             "(see `pinpipe config`)."
         ),
+        epilog=(
+            "start here:\n"
+            "  make demo                  set up, start the stack, replay events, land them,\n"
+            "                             build the dbt models, print the answers (docs/demo.md)\n"
+            "  pinpipe COMMAND --help     what a command does, with examples\n"
+            "  pinpipe config             every setting and its value in effect\n"
+            "  README.md, docs/*.md       the architecture and one page per area (docs/stack.md,\n"
+            "                             docs/dbt.md, docs/landing.md, ...)"
+        ),
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         importlib.import_module(f"{commands.__name__}.{module.name}").register(subparsers)
+    commands.use_formatter(parser)
     return parser
 
 
@@ -47,7 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     words = [getattr(args, dest, None) for dest in ("command", "action", "benchmark")]
     name = " ".join(["pinpipe", *filter(None, words)])
     try:
-        return int(args.func(args, Settings.from_env()) or 0)
+        code = int(args.func(args, Settings.from_env()) or 0)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below and not at exit
+        return code
+    except BrokenPipeError:  # `pinpipe config | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
     except PinpipeError as exc:  # the one place errors become exit codes (README: Exit codes)
         print(f"{name}: {exc}", file=sys.stderr)
         return exc.exit_code

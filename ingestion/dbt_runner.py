@@ -50,14 +50,30 @@ def dbt_executable() -> str:
     return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
 
 
-def dbt_env(settings: Settings) -> dict[str, str]:
-    """The environment dbt runs in: the settings, the profile's folder, no usage stats."""
-    return {
-        **os.environ,
-        **settings.as_env(),
-        "DBT_PROFILES_DIR": str(profiles_dir(settings)),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+def dbt_env(settings: Settings, *, need_profile: bool = True) -> dict[str, str]:
+    """The environment dbt runs in: the settings, the profile's folder, no usage stats.
+
+    Without ``need_profile`` (dbt's help or version) a missing profiles.yml is no error."""
+    env = {**os.environ, **settings.as_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    try:
+        env["DBT_PROFILES_DIR"] = str(profiles_dir(settings))
+    except BadInput:
+        if need_profile:
+            raise
+    return env
+
+
+def dbt_variables(settings: Settings) -> dict[str, tuple[str, bool]]:
+    """dbt's own variables that steer ``pinpipe dbt``, each with its value in effect and whether
+    that is the default (the variable is unset)."""
+    defaults = {
+        "DBT_TARGET": SERVER_TARGET,
+        "DBT_PROFILES_DIR": str(settings.project_dir),
+        "DBT_TARGET_PATH": "target",
+        "DBT_LOG_PATH": "logs",
     }
+    return {name: (os.environ.get(name) or default, not os.environ.get(name))
+            for name, default in defaults.items()}  # fmt: skip
 
 
 def target_of(args: Sequence[str], target: str | None = None) -> str:
@@ -74,11 +90,18 @@ OFFLINE_COMMANDS = {"parse", "deps", "clean", "debug", "init", "ls", "list", "do
 """dbt commands that open no connection (``debug`` reports the connection itself)."""
 
 
+def asks_dbt_only(args: Sequence[str]) -> bool:
+    """Whether a dbt command line only asks dbt itself (its help, its version, or no command):
+    it needs neither the profile nor the warehouse."""
+    words = [arg for arg in args if not arg.startswith("-")]
+    return not words or any(arg in ("--help", "-h", "--version", "-v", "-V") for arg in args)
+
+
 def needs_server(args: Sequence[str]) -> bool:
     """Whether a dbt command line opens a connection to the warehouse."""
-    words = [arg for arg in args if not arg.startswith("-")]
-    if not words or any(arg in ("--help", "-h", "--version", "-v") for arg in args):
+    if asks_dbt_only(args):
         return False
+    words = [arg for arg in args if not arg.startswith("-")]
     command = " ".join(words[:2]) if words[0] == "docs" else words[0]
     return command not in OFFLINE_COMMANDS
 
@@ -109,7 +132,7 @@ def run_dbt(
     command = [dbt_executable(), *args]
     if target:
         command += ["--target", target]
-    env = dbt_env(settings)
+    env = dbt_env(settings, need_profile=not asks_dbt_only(args))
     with _prepared(settings, args, target):
         if log_path is None:
             result = subprocess.run(

@@ -9,6 +9,7 @@ read, a gateway's HTTP error answer) are not among them.
 from __future__ import annotations
 
 INTERRUPTED = 130  # Ctrl-C
+BROKEN_PIPE = 141  # the reader of the output went away (`pinpipe config | head`), as SIGPIPE
 
 
 class PinpipeError(Exception):

@@ -72,7 +72,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "  pinpipe bench dbt                          30,000 events\n"
             "  pinpipe bench dbt --events 1000000 --no-session"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--events", type=int, nargs="+", default=[30_000],

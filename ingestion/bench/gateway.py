@@ -58,7 +58,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "gateway",
         help="gateway records/s (batched vs direct confluent-kafka), single req/s, p50/p99",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--records", type=int, default=200_000, help="records for batched/direct")
     parser.add_argument("--batch", type=int, default=100, help="records per batched request")

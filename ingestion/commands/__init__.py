@@ -1,1 +1,48 @@
 """Subcommands of ``pinpipe``: one module each, discovered by ``ingestion.cli``."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps the prose of a description or epilog to the terminal, and its ``- `` items with
+    their indented continuation lines; keeps other indented lines (steps, examples) as written.
+    Every ``pinpipe`` parser formats its help with it."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        lines: list[str] = []
+        words: list[str] = []  # the paragraph or item being gathered
+        item = False
+
+        def flush() -> None:
+            if words:
+                more = indent + ("  " if item else "")
+                lines.append(textwrap.fill(" ".join(words), width, break_on_hyphens=False,
+                                           initial_indent=indent,
+                                           subsequent_indent=more))  # fmt: skip
+                words.clear()
+
+        for line in text.splitlines():
+            if line.startswith("- ") or (line.strip() and not line.startswith(" ") and item):
+                flush()
+                item = line.startswith("- ")
+                words.append(line.strip())
+            elif line.strip() and (not line.startswith(" ") or item):
+                words.append(line.strip())
+            else:
+                flush()
+                item = False
+                lines.append(indent + line)
+        flush()
+        return "\n".join(lines)
+
+
+def use_formatter(parser: argparse.ArgumentParser) -> None:
+    """Give ``parser`` and every parser below it the ``HelpFormatter``."""
+    parser.formatter_class = HelpFormatter
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                use_formatter(child)

@@ -44,6 +44,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "examples off, UI on PINPIPE_HOST:PINPIPE_AIRFLOW_PORT. The admin password is "
             "kept in <state>/airflow."
         ),
+        epilog=(
+            "examples:\n"
+            "  make airflow                          set up what is missing, then this command\n"
+            "  pinpipe airflow dags list             an airflow command, in the same environment\n"
+            "  pinpipe airflow --print-env           the environment Airflow gets\n"
+            "  pinpipe airflow --draw                redraw the DAG pictures in docs/airflow.md"
+        ),
     )
     parser.add_argument(
         "--print-env",

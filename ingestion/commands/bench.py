@@ -14,6 +14,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "bench",
         help="run a benchmark (JSON on stdout)",
         description="Benchmarks measure speed on this machine and print one JSON object each.",
+        epilog=(
+            "examples:\n"
+            "  pinpipe bench source --help         what one benchmark measures, and its options\n"
+            "  pinpipe bench gateway > gw.json     gateway records/s and latency, own stack\n"
+            "  pinpipe bench dbt --no-session      dbt build times on the SQL server"
+        ),
     )
     names = parser.add_subparsers(dest="benchmark", metavar="NAME", required=True)
     for module in sorted(pkgutil.iter_modules(bench.__path__), key=lambda m: m.name):

@@ -30,7 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "chaos",
         help="fault suite: send events while Kafka, kinesis-local, the gateway and the "
         "landing jobs are killed; report lost, duplicate and quarantined records (JSON)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
             "Starts its own Kafka broker, kinesis-local and gateway in a new state dir\n"
             "(<state dir>/chaos/<run id>, on free ports, with its own topics and streams), so\n"
@@ -55,6 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Progress goes to stderr, the JSON report to stdout and <run dir>/report.json.\n"
             "Needs the source replica (`pinpipe source init`). Exit status: 0 the verdict\n"
             "holds, 1 it does not (or a step failed), 2 bad options or missing installs."
+        ),
+        epilog=(
+            "examples:\n"
+            "  pinpipe chaos > report.json           the full run: 100,000 events at 1,000/s\n"
+            "  pinpipe chaos --events 2000 --rate 50 --stream-rate 10 --broker-kills 1\n"
+            "                                        the reduced run of `make test`"
         ),
     )
     parser.add_argument(

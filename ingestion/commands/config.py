@@ -15,8 +15,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Print every setting with the environment variable that sets it and the value in "
             "effect; `(derived)` marks an unset address that follows PINPIPE_HOST, the ports or "
-            "the state dir. --env prints `export` lines of what is set (derived ones stay "
-            "derived), --json a JSON object of the values in effect."
+            "the state dir, `(unset)` an optional setting left empty. Then dbt's own variables "
+            "that `pinpipe dbt` and profiles.yml read (DBT_TARGET, ...), `(default)` where "
+            "unset. --env prints `export` lines of what is set (derived ones stay derived), "
+            "--json a JSON object of the values in effect."
+        ),
+        epilog=(
+            "examples:\n"
+            "  pinpipe config                                every value and where it comes from\n"
+            "  pinpipe config | grep PORT                    the ports the local stack uses\n"
+            "  PINPIPE_STATE_DIR=/tmp/x pinpipe config       what another state dir changes\n"
+            "  pinpipe config --env > my.env                 the settings to source elsewhere"
         ),
     )
     group = parser.add_mutually_exclusive_group()
@@ -26,15 +35,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestion.dbt_runner import dbt_variables
+
+    dbt = dbt_variables(settings)
     if args.env:
         for key, value in settings.as_env().items():
             print(f"export {key}='{value}'")
+        for key, (value, default) in dbt.items():
+            if not default:
+                print(f"export {key}='{value}'")
     elif args.json:
-        values = {name: str(value) for name, (value, _) in settings.in_effect().items()}
+        values = {
+            name: None if value is None else str(value)
+            for name, (value, _) in settings.in_effect().items()
+        }
+        values |= {name: value for name, (value, _) in dbt.items()}
         print(json.dumps(values, indent=2))
     else:
-        values = settings.in_effect()
-        width = max(len(name) for name in values) + len("PINPIPE_") + 1
-        for name, (value, derived) in values.items():
-            print(f"{'PINPIPE_' + name.upper():{width}} {value}{'  (derived)' if derived else ''}")
+        rows = [
+            (f"PINPIPE_{name.upper()}", value, "derived" if derived else "")
+            for name, (value, derived) in settings.in_effect().items()
+        ]
+        rows += [
+            (name, value, "default" if default else "") for name, (value, default) in dbt.items()
+        ]
+        width = max(len(name) for name, _, _ in rows)
+        for name, value, note in rows:
+            shown = "(unset)" if value in (None, "") else value
+            print(f"{name:<{width}}  {shown}{f'  ({note})' if note else ''}".rstrip())
     return 0

@@ -27,7 +27,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "  pinpipe dbt show -s fct_pin_posts --limit 5\n"
             "  pinpipe dbt docs generate && pinpipe dbt docs serve"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         add_help=False,
     )
     parser.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
@@ -35,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    if not args.dbt_args:
-        print(args.usage())
-    return run_dbt(settings, args.dbt_args or ["--help"], check=False).returncode
+    """``pinpipe dbt`` alone or with ``--help``: dbt's own help, then what pinpipe adds."""
+    dbt_args = args.dbt_args or ["--help"]
+    code = run_dbt(settings, dbt_args, check=False).returncode
+    if dbt_args in (["--help"], ["-h"]):
+        print(f"\n{args.usage()}")
+    return code

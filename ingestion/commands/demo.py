@@ -24,7 +24,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="run the main job end to end: stack, emulate, land, dbt build + docs, print the marts",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
             "Runs the whole pipeline on this machine and prints the answers:\n"
             "  1 stack         start the Kafka broker, kinesis-local, the gateway and the SQL\n"
@@ -49,6 +48,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "names the step and its log, stops what the run started and exits 1. Ctrl-C\n"
             "stops too (exit 130). `make demo` runs `make setup` first, so a fresh clone\n"
             "needs nothing else. Settings (ports, paths) come from PINPIPE_* variables."
+        ),
+        epilog=(
+            "examples:\n"
+            "  make demo                             set up what is missing, then this command\n"
+            "  pinpipe demo --keep                   leave the stack up: `pinpipe sql`, docs\n"
+            "  pinpipe demo --events 1000 --stream-events 100    a quick run\n"
+            "  PINPIPE_STATE_DIR=/tmp/demo2 pinpipe demo         a second demo beside the first\n"
+            "                                        (give it other ports: `pinpipe config`)"
         ),
     )
     parser.add_argument(

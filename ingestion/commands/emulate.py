@@ -40,16 +40,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "emulate",
         help="replay source rows as batch (Kafka REST Proxy) and stream (Kinesis) records",
         description=(
-            "The posting emulator. Seeds Python's random with --seed (100), then per event "
-            "draws randrange(0, 2) (the classic sleep) and randint(0, rows - 1) (the row "
-            "offset), reads that row of pinterest_data, geolocation_data and user_data "
-            "(SELECT ... LIMIT offset, 1) and sends the three records: batch as "
-            "POST {url}/topics/{prefix}.{pin|geo|user} in Kafka REST Proxy v2 form, stream as "
-            "PUT {url}/streams/{prefix}-{pin|geo|user}/record (or /records when batching) in "
-            "the API Gateway Kinesis-proxy form. Works against the project's gateway or a real "
-            "Confluent REST Proxy / API Gateway: only the URLs differ. Exit status: 0 all "
-            "acknowledged, 1 some failed or in doubt, 2 bad input (source, options), "
-            "3 endpoint unreachable, 130 interrupted (README: Exit codes)."
+            "Replays the source through the gateway, as the original posting emulator did. "
+            "Each event reads one row of pinterest_data, geolocation_data and user_data (the "
+            "same row number in each) and sends it as a pin, a geo and a user record: to the "
+            "batch path (Kafka REST Proxy v2 -> Kafka), the stream path (API Gateway Kinesis "
+            "proxy -> Kinesis) or both. Without options it sends 1,000 events at 100 a second "
+            "to the batch path (10 s) and prints what was acknowledged; `--count 0 --rate "
+            "classic` is the original: until Ctrl-C, 0 or 1 s apart. --seed 100 picks the "
+            "original's rows in its order. It needs the source (`pinpipe source init`) and a "
+            "gateway (`pinpipe stack up`), or a real Confluent REST Proxy / API Gateway: only "
+            "the URLs differ. Then `pinpipe land kafka` (or kinesis) lands the records in "
+            "bronze. Exit status: 0 all acknowledged, 1 some failed or in doubt, 2 bad input "
+            "(source, options), 3 gateway unreachable, 130 interrupted (README: Exit codes)."
+        ),
+        epilog=(
+            "examples:\n"
+            "  pinpipe stack up; pinpipe source init --if-missing\n"
+            "                                            first: a gateway and the source\n"
+            "  pinpipe emulate                           1,000 events at 100/s to Kafka\n"
+            "  pinpipe emulate --mode both --count 50    50 events to Kafka and to Kinesis\n"
+            "  pinpipe emulate --count 100000 --rate 0 --batch-size 500\n"
+            "                                            as fast as the gateway takes them\n"
+            "  pinpipe emulate --count 0 --rate classic  the original: until Ctrl-C, 0-1 s apart\n"
+            "  pinpipe emulate --url https://<api>.execute-api.<region>.amazonaws.com/<stage>\n"
+            "                                            a real API Gateway, both paths\n"
+            "  pinpipe land kafka                        then land what Kafka holds in bronze"
         ),
     )
     parser.add_argument(
@@ -61,16 +76,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--count",
         type=_not_negative,
-        default=0,
-        help="events to send (three records per path each); 0 runs until "
-        "Ctrl-C, like the classic emulator (default: 0)",
+        default=1_000,
+        help="events to send (three records per path each); 0 runs until Ctrl-C, like the "
+        "original (default: 1000)",
     )
     parser.add_argument(
         "--rate",
         type=_rate,
-        default="classic",
-        help="events per second; 'classic' sleeps the drawn 0 or 1 s before "
-        "each event, 0 sends as fast as possible (default: classic)",
+        default=100.0,
+        help="events per second; 0 sends as fast as the gateway answers; 'classic' waits a "
+        "random 0 or 1 s before each event, like the original (default: 100)",
     )
     parser.add_argument(
         "--batch-size",

@@ -21,6 +21,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "PINPIPE_GATEWAY_API_KEY, delivery timeout, size limits and the in-flight bound "
             "(see `pinpipe config`). Logs are JSON lines on stderr."
         ),
+        epilog=(
+            "examples:\n"
+            "  pinpipe stack up gateway              in the background, with the stack's settings\n"
+            "  pinpipe gateway --port 9000 --workers 1 --log-level debug\n"
+            "                                        in the foreground, every request logged\n"
+            "  curl -s localhost:8082/healthz        is it up; OpenAPI at /docs"
+        ),
     )
     parser.add_argument(
         "--host", default=None, help="address to listen on (default PINPIPE_HOST, 127.0.0.1)"

@@ -21,6 +21,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "query resumes from its checkpoint, so every offset / sequence number lands once. "
             "Never opens the metastore, so it can run beside dbt."
         ),
+        epilog=(
+            "examples:\n"
+            "  pinpipe land kafka                    what the topics hold now, then exit\n"
+            "  pinpipe land kinesis --continuous     the speed layer, until Ctrl-C\n"
+            "  pinpipe land kafka --entity pin       only the pin topic\n"
+            "  pinpipe dbt build                     then build the models on what landed"
+        ),
     )
     parser.add_argument(
         "source", choices=("kafka", "kinesis"),

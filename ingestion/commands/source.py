@@ -20,6 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "<state dir>/source.db; set PINPIPE_SOURCE_URL or --url for MySQL "
             "(mysql+pymysql://...) or PostgreSQL (postgresql+psycopg://...)."
         ),
+        epilog=(
+            "examples:\n"
+            "  pinpipe source init --if-missing      the SQLite replica, 11,153 rows per table\n"
+            "  pinpipe source init --rows 1000000 --replace     a bigger one\n"
+            "  pinpipe source info                   the tables and their row counts\n"
+            "  pinpipe source init --url postgresql+psycopg://me@db/pins   into PostgreSQL"
+        ),
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 

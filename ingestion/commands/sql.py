@@ -31,7 +31,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "  pinpipe sql -f analyses/my_question.sql\n"
             "  pinpipe sql                      an interactive prompt"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "-e", "--execute", action="append", metavar="SQL",

@@ -33,7 +33,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "  pinpipe stack status      what runs, where, and its log file\n"
             "  pinpipe stack logs sql -f follow the SQL server's log"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     up = actions.add_parser(

@@ -61,3 +61,38 @@ def test_pinpipe_config_shows_derived_values_in_effect(tmp_path: Path, capsys) -
     assert lines["PINPIPE_SQL_HOST"] == ["10.0.0.5", "(derived)"]
     assert lines["PINPIPE_SOURCE_URL"] == [f"sqlite:///{tmp_path}/.local/source.db", "(derived)"]
     assert lines["PINPIPE_GATEWAY_URL"] == ["https://gw.example"]  # set, not derived
+
+
+def test_pinpipe_config_lists_every_setting_and_dbt_variable_aligned(tmp_path, capsys) -> None:
+    from dataclasses import fields
+
+    from ingestion.cli import build_parser
+
+    args = build_parser().parse_args(["config"])
+    assert args.func(args, Settings.from_env({}, project_dir=tmp_path)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    names = [line.split()[0] for line in lines]
+    expected = [f"PINPIPE_{f.name.upper()}" for f in fields(Settings)]
+    assert names == [*expected, "DBT_TARGET", "DBT_PROFILES_DIR", "DBT_TARGET_PATH", "DBT_LOG_PATH"]
+    assert "PINPIPE_AIRFLOW_DBT_POOL_SLOTS" in names
+    assert {
+        len(line) - len(line[len(name) :].lstrip()) for line, name in zip(lines, names, strict=True)
+    } == {max(map(len, names)) + 2}  # every value starts in the same column
+    assert all(len(line.split()) > 1 for line in lines)  # no blank values
+
+
+def test_pinpipe_config_into_a_closed_pipe_ends_quietly(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from ingestion.errors import BROKEN_PIPE
+
+    reader_gone = subprocess.Popen(
+        [sys.executable, "-m", "ingestion.cli", "config"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin", "PINPIPE_STATE_DIR": str(tmp_path)},
+    )
+    reader_gone.stdout.close()  # like `| head -1` that has read its line before pinpipe writes
+    _, stderr = reader_gone.communicate(timeout=60)
+    assert (reader_gone.returncode, stderr.decode()) == (BROKEN_PIPE, "")

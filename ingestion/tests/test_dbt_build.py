@@ -5,11 +5,13 @@ Results are read from the built Delta tables by path and from run_results.json.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime
 
 import pytest
 
+from ingestion.dbt_runner import read_manifest
 from ingestion.tests.fixtures_dbt import DbtProject, DbtRounds
 
 pytestmark = [pytest.mark.spark, pytest.mark.dbt]
@@ -143,6 +145,22 @@ def test_marts_answer_the_questions(spark, dbt_project: DbtProject) -> None:
     }
     # 18-24: 12k, 6M, 15M -> 6M; 25-35: 1k, 2k, 26k -> 2k; 36-50: 0, 3M -> 1.5M (exact)
     assert medians == {"18-24": 6_000_000.0, "25-35": 2_000.0, "36-50": 1_500_000.0}
+
+
+def test_docs_catalog_has_every_tables_column_types_and_row_count(
+    spark, dbt_project: DbtProject
+) -> None:
+    dbt_project.dbt("docs", ["docs", "generate", "--no-compile"])  # the build's nodes
+    catalog = json.loads((dbt_project.logs / "target-docs" / "catalog.json").read_text())["nodes"]
+    built = [
+        unique_id
+        for unique_id, node in read_manifest(dbt_project.logs / "target-build")["nodes"].items()
+        if node["resource_type"] in ("model", "seed", "snapshot")
+    ]
+    assert [unique_id for unique_id in built if not catalog.get(unique_id, {}).get("columns")] == []
+    posts = catalog["model.pinpipe.fct_pin_posts"]
+    assert posts["columns"]["follower_count"]["type"] == "bigint"
+    assert posts["stats"]["rows"]["value"] == len(dbt_project.read(spark, "fct_pin_posts"))
 
 
 def sorted_rows(rows: list[dict]) -> list[str]:

@@ -54,7 +54,7 @@ def test_emulate_json_summary_and_exit_codes(replica_url, fake_gateway, capsys, 
 def test_ctrl_c_prints_the_summary_so_far(replica_url, fake_gateway):
     env = {**os.environ, "PINPIPE_SOURCE_URL": replica_url, "PINPIPE_GATEWAY_URL": fake_gateway.url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ingestion.cli", "emulate", "--rate", "0", "--json"],
+        [sys.executable, "-m", "ingestion.cli", "emulate", "--count", "0", "--rate", "0", "--json"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
