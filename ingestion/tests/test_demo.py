@@ -430,3 +430,30 @@ def test_keyed_reader_reads_the_rows_of_the_classic_reader(replica_url: str) -> 
     finally:
         classic.close()
         keyed.close()
+
+
+def test_summary_renders_the_merge_and_the_quarantine_reasons() -> None:
+    from ingestion.demo.summary import DemoSummary, PathCounts
+
+    summary = DemoSummary(
+        events=30_000, batch_events=27_500, stream_events=3_000, next_batch_events=2_500,
+        dirt="resend=0.01", dirt_sent={"resend": 1_002},
+        paths={"batch": PathCounts(sent=91_002), "stream": PathCounts(sent=9_000)},
+        quarantined={("wrong_entity", "stream"): 5, ("wrong_entity", "batch"): 1_200},
+        merged_won={"batch": 30_000, "stream": 800}, merged_won_next={"batch": 30_800},
+    )  # fmt: skip
+    out = "\n".join(summary.render())
+    assert summary_line(out, "events") == (
+        "30,000: 1-27,500 to Kafka, 27,001-30,000 to Kinesis, then 27,501-30,000 to Kafka "
+        "(next batch); 3 records each"
+    )
+    assert summary_line(out, "wire dirt") == "resend=0.01: resend 1,002"
+    assert summary_row(out, "records sent") == ("91,002", "9,000")
+    assert summary_row(out, "merged rows won") == ("30,000", "800")
+    assert summary_row(out, "after next batch") == ("30,800", "0")
+    assert summary_line(out, "quarantined as") == "wrong_entity 1,205 (batch 1,200, stream 5)"
+    quiet = DemoSummary(events=10, batch_events=10, dirt="none")
+    lines = quiet.render()
+    assert "  events            10: 1-10 to Kafka; 3 records each" in lines
+    assert not any(line.startswith("  after next batch") for line in lines)
+    assert "  quarantined as    none" in lines
