@@ -41,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "  6 dbt docs      `dbt docs generate` (the site is target/index.html)\n"
             "  7 marts         read the gold marts through the SQL server\n"
             "  8 next batch    the events only Kinesis carried to Kafka, landed, `dbt run` of\n"
-            "                  the batch layer and the merge (not with --no-next-batch)\n"
+            "                  the batch layer, the merge and fct_pin_posts (not with\n"
+            "                  --no-next-batch)\n"
             "  9 stop          stop the ingestion services this run started (not with --keep);\n"
             "                  the SQL server stays up for `pinpipe sql`\n"
             "Then it prints each question mart as a table and a summary: records sent,\n"
@@ -74,8 +75,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--next-batch", action=argparse.BooleanOptionalAction, default=True,
         help="after the marts, send the events only Kinesis carried to Kafka, land them and "
-        "run the batch layer and the merge: the batch versions replace the stream's "
-        "(default: on)",
+        "run the batch layer, the merge and fct_pin_posts: the batch versions replace the "
+        "stream's (default: on)",
     )  # fmt: skip
     parser.add_argument(
         "--dirt", metavar="RATES",
