@@ -95,7 +95,7 @@ def demo(settings: Settings, warehouse: Settings, tmp_path_factory: pytest.TempP
         ]  # fmt: skip
         done = subprocess.run(
             [sys.executable, "-m", "ingestion.cli", *command],
-            cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1200,
+            cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=2400,
         )  # fmt: skip
         after = stack.status()
         yield DemoRun(
