@@ -96,6 +96,10 @@ class Settings:
     spark_driver_memory: str = "2g"
     spark_shuffle_partitions: int = 4
 
+    # the emulator (`pinpipe emulate`, `pinpipe demo`): the wire's dirt, rates per record
+    # (ingestion/emulator/dirt.py; docs/source-and-emulator.md); `none` sends clean records
+    emulator_dirt: str = "resend=0.01,reorder=0.01,foreign=0.005,T=0.05,colon=0.05"
+
     # landing (`pinpipe land`)
     bronze_table_prefix: str = ""  # empty: bronze Delta by path; else tables `<prefix><layer>_<e>`
     kinesis_mode: str = "local"  # local (kinesis_url, dummy keys) | aws (boto3 chain) | databricks

@@ -29,8 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "  1 stack         start the Kafka broker, kinesis-local, the gateway and the SQL\n"
             "                  server (only those not running; topics and streams are created)\n"
             "  2 source        create the SQLite replica of the three RDS tables if missing\n"
-            "  3 emulate       post --events events through the gateway to Kafka and the\n"
-            "                  first --stream-events of them to Kinesis as well\n"
+            "  3 emulate       of --events events of the classic sequence, post the older ones\n"
+            "                  through the gateway to Kafka and the newest --stream-events to\n"
+            "                  Kinesis (--overlap of them to both), with the wire's dirt\n"
             "                  (batch: REST Proxy -> Kafka; stream: Kinesis API -> kinesis-local)\n"
             "  4 land          `land kafka --once` and `land kinesis --once` together:\n"
             "                  topics and streams -> bronze batch and stream Delta tables\n"
@@ -38,10 +39,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "                  the SQL server (unit tests are left to `make test`)\n"
             "  6 dbt docs      `dbt docs generate` (the site is target/index.html)\n"
             "  7 marts         read the gold marts through the SQL server\n"
-            "  8 stop          stop the ingestion services this run started (not with --keep);\n"
+            "  8 next batch    the events only Kinesis carried to Kafka, landed, `dbt run` of\n"
+            "                  the batch layer, the merge and fct_pin_posts (not with\n"
+            "                  --no-next-batch)\n"
+            "  9 stop          stop the ingestion services this run started (not with --keep);\n"
             "                  the SQL server stays up for `pinpipe sql`\n"
             "Then it prints each question mart as a table and a summary: records sent,\n"
-            "acknowledged, failed / in doubt and landed per path, quarantined records, row\n"
+            "acknowledged, failed / in doubt and landed per path, quarantined records (and\n"
+            "why), merged rows won by each layer (before and after the next batch), row\n"
             "counts of the core marts, dbt build and docs time, total time.\n\n"
             "Each step prints its number, its duration and the elapsed time, and writes its\n"
             "log to <state dir>/logs/demo/<step>.log (the Spark JVM's to spark.log); a failure\n"
@@ -60,13 +65,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--events", type=_at_least(1), default=30_000,
-        help="events to emulate on the batch path (Kafka); each is one pin, geo and user "
+        help="events of the classic sequence to emulate; each is one pin, geo and user "
         "record (default: 30000)",
     )  # fmt: skip
     parser.add_argument(
         "--stream-events", type=_at_least(0), default=3_000,
-        help="of those, the first N also go to the stream path (Kinesis); kinesis-local "
-        "slows down as its streams fill (default: 3000, at most --events)",
+        help="of those, the newest N go to the stream path (Kinesis), the older ones to the "
+        "batch path (Kafka); kinesis-local slows down as its streams fill (default: 3000, "
+        "at most --events)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--overlap", type=_at_least(0), default=500,
+        help="of the stream's events, the oldest N go to Kafka too (default: 500, at most "
+        "--stream-events)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--next-batch", action=argparse.BooleanOptionalAction, default=True,
+        help="after the marts, send the events only Kinesis carried to Kafka, land them and "
+        "run the batch layer, the merge and fct_pin_posts: the batch versions replace the "
+        "stream's (default: on)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--dirt", metavar="RATES",
+        help="the wire's dirt as in `pinpipe emulate --dirt`, e.g. 'none' "
+        "(default: PINPIPE_EMULATOR_DIRT)",
     )  # fmt: skip
     parser.add_argument(
         "--batch-size", type=_at_least(1), default=500,
@@ -90,6 +112,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     options = DemoOptions(
         events=args.events,
         stream_events=min(args.stream_events, args.events),
+        overlap=min(args.overlap, args.stream_events, args.events),
+        next_batch=args.next_batch,
+        dirt=args.dirt,
         batch_size=args.batch_size,
         rows=args.rows,
         keep=args.keep,

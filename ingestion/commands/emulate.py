@@ -81,6 +81,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "original (default: 1000)",
     )
     parser.add_argument(
+        "--skip",
+        type=_not_negative,
+        default=0,
+        help="draw the first N events of the sequence without sending them, then send "
+        "--count: e.g. the newest events of a sequence on the stream path (default: 0)",
+    )
+    parser.add_argument(
         "--rate",
         type=_rate,
         default=100.0,
@@ -100,6 +107,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="space",
         help="how datetimes are written: space '2020-08-28 03:52:47', "
         "T '2020-08-28T03:52:47', colon '2020:08:28 03:52:47' (default: space)",
+    )
+    parser.add_argument(
+        "--dirt",
+        metavar="RATES",
+        help="the wire's dirt, rates per record: resend (exact re-send), reorder (re-send "
+        "with the JSON keys in another order), foreign (a record of another entity of the "
+        "event on this topic/stream), T and colon (datetimes in that form instead of "
+        "--datetime-format); e.g. 'resend=0.01,foreign=0.005', or 'none' for clean records "
+        "(default: PINPIPE_EMULATOR_DIRT, "
+        f"{Settings.emulator_dirt})",
     )
     parser.add_argument(
         "--url",
@@ -156,6 +173,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestion.emulator.dirt import Dirt
     from ingestion.emulator.runner import Emulator, EndpointUnreachable, write_summary
 
     emulator = Emulator(
@@ -163,6 +181,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         source_url=args.source_url,
         mode=args.mode,
         count=args.count,
+        skip=args.skip,
         rate=args.rate,
         batch_size=args.batch_size,
         datetime_format=args.datetime_format,
@@ -172,6 +191,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         topic_prefix=args.topic_prefix,
         stream_prefix=args.stream_prefix,
         seed=args.seed,
+        dirt=Dirt.parse(args.dirt if args.dirt is not None else settings.emulator_dirt),
         retries=args.retries,
         backoff=args.backoff,
         timeout=args.timeout,

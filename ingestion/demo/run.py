@@ -1,6 +1,10 @@
 """The steps of ``pinpipe demo``, in order, each with its own log under ``<state>/logs/demo``.
 
-stack -> source -> emulate -> land -> dbt build -> dbt docs -> marts -> stop. The stack
+stack -> source -> emulate -> land -> dbt build -> dbt docs -> marts -> next batch -> stop.
+The batch path carries the older events of the classic sequence and the stream path the
+newest ones, with an overlap, so the lambda merge takes some rows from each layer; the next
+batch then lands the events only the stream carried, and its versions replace the stream's.
+The stack
 includes the SQL server, on which dbt builds and from which the marts are read; landing runs
 in this process's own Spark JVM, which starts while the emulator runs (ingestion/demo/spark.py),
 and dbt runs in this process too (its programmatic runner).
@@ -36,7 +40,8 @@ from ingestion.demo.marts import (
 )
 from ingestion.demo.progress import Progress, Step, StepFailed
 from ingestion.demo.spark import DemoSpark
-from ingestion.demo.summary import DemoSummary, PathCounts
+from ingestion.demo.summary import DemoSummary
+from ingestion.emulator.dirt import Dirt
 from ingestion.errors import PinpipeError
 
 SERVICES = ["kafka", "kinesis", "gateway", "sql"]
@@ -48,16 +53,21 @@ STEPS = {
     "stack": "stack: start the Kafka broker, kinesis-local, the gateway and the SQL server "
     "where not running",
     "source": "source: create the replica of the three RDS tables if it is missing",
-    "emulate": "emulate: post {events} events through the gateway to Kafka (batch), "
-    "the first {stream_events} of them to Kinesis too (stream)",
+    "emulate": "emulate: post events 1-{batch_end} of {events} through the gateway to Kafka "
+    "(batch), the newest {stream_events} ({stream_start}-{events}) to Kinesis (stream)",
     "land": "land --once: Kafka topics and Kinesis streams -> bronze Delta tables, "
     "the six queries together",
     "dbt-build": "dbt build: staging + quarantine, lambda merge, gold marts, data tests",
     "dbt-docs": "dbt docs generate: the documentation site",
     "marts": "marts: read the gold marts",
+    "next-batch": "next batch: events {next_start}-{events} to Kafka, land them, dbt run the "
+    "batch layer, the merge and fct_pin_posts",
     "stop": "stop: stop the ingestion services this run started (the SQL server stays)",
 }
 LAYER_OF = {"kafka": "batch", "kinesis": "stream"}
+MERGED_MODELS = ("int_pins_merged", "int_geolocations_merged", "int_users_merged")
+# the batch layer, the merge, and the fact table that names each row's layer
+NEXT_BATCH_ARGS = ["run", "--select", "tag:batch", "path:models/intermediate", "fct_pin_posts"]
 
 
 class DemoError(PinpipeError):
@@ -66,11 +76,23 @@ class DemoError(PinpipeError):
 
 @dataclass(frozen=True)
 class DemoOptions:
-    events: int = 30_000
-    stream_events: int = 3_000  # the first N events also go to Kinesis (docs/demo.md)
+    events: int = 30_000  # events of the classic sequence, in all
+    stream_events: int = 3_000  # the newest N go to Kinesis (docs/demo.md)
+    overlap: int = 500  # of those, the oldest N go to Kafka too
+    next_batch: bool = True  # then the rest go to Kafka: the batch versions replace the stream's
+    dirt: str | None = None  # the wire's dirt (ingestion/emulator/dirt.py); None: the setting
     batch_size: int = 500  # records per request on both paths (PutRecords takes up to 500)
     rows: int = 10  # rows shown per mart; 0 shows all
     keep: bool = False
+
+    @property
+    def batch_end(self) -> int:
+        """The batch path carries events [0, batch_end); the stream [stream_start, events)."""
+        return self.stream_start + min(self.overlap, self.stream_events)
+
+    @property
+    def stream_start(self) -> int:
+        return self.events - self.stream_events
 
 
 class Demo:
@@ -79,16 +101,34 @@ class Demo:
 
         self.settings = settings
         self.options = options
-        counts = {"events": f"{options.events:,}", "stream_events": f"{options.stream_events:,}"}
-        titles = {name: title.format(**counts) for name, title in STEPS.items()}
+        counts = {
+            "events": f"{options.events:,}",
+            "stream_events": f"{options.stream_events:,}",
+            "batch_end": f"{options.batch_end:,}",
+            "stream_start": f"{options.stream_start + 1:,}",
+            "next_start": f"{options.batch_end + 1:,}",
+        }
+        steps = {n: t for n, t in STEPS.items() if n != "next-batch" or self.next_batch_due}
+        titles = {name: title.format(**counts) for name, title in steps.items()}
         self.progress = Progress(titles, settings.state_dir / "logs" / "demo", out)  # type: ignore[operator]
         self.spark = DemoSpark(settings, self.progress.log_path("spark"))
-        self.summary = DemoSummary(events=options.events, stream_events=options.stream_events)
+        self.dirt = Dirt.parse(settings.emulator_dirt if options.dirt is None else options.dirt)
+        self.summary = DemoSummary(
+            events=options.events,
+            batch_events=options.batch_end,
+            stream_events=options.stream_events,
+            next_batch_events=options.events - options.batch_end if self.next_batch_due else 0,
+            dirt=str(self.dirt),
+        )
         self.stack = Stack(settings, log=self._stack_log)
         self.running_before: set[str] | None = None  # None: unknown, so stop nothing
         self.current: Step | None = None
         self.land_started = datetime.now(UTC)
         self.marts: list[MartRows] = []
+
+    @property
+    def next_batch_due(self) -> bool:
+        return self.options.next_batch and self.options.batch_end < self.options.events
 
     def _stack_log(self, message: str) -> None:
         if self.current is not None:
@@ -111,6 +151,8 @@ class Demo:
             self.build()
             self.generate_docs()
             self.read_marts()
+            if self.next_batch_due:
+                self.land_next_batch()
         except StepFailed as exc:
             failure = exc
         finally:
@@ -164,45 +206,50 @@ class Demo:
             step.write(f"{stats.url}: {step.note}")
 
     def emulate(self) -> None:
+        o = self.options
+        with self.progress.step("emulate") as step:
+            self.spark.start()  # in the background, on the core the emulator leaves idle
+            # one sequence (seed 100): the batch path its older events, the stream the newest
+            runs = (("batch", 0, o.batch_end), ("stream", o.stream_start, o.stream_events))
+            step.note = "; ".join(self.send(step, mode, skip, n) for mode, skip, n in runs if n)
+
+    def send(self, step: Step, mode: str, skip: int, count: int) -> str:
+        """Events ``skip`` to ``skip + count`` of the sequence on one path; a one-line note."""
         from ingestion.emulator.reader import KeyedSourceReader
         from ingestion.emulator.runner import Emulator
 
-        with self.progress.step("emulate") as step:
-            self.spark.start()  # in the background, on the core the emulator leaves idle
-            reader = KeyedSourceReader(self.settings.source)
-            notes = []
-            try:
-                # the same seed: the stream path carries the first events of the batch path
-                for mode, count in (("batch", self.options.events),
-                                    ("stream", self.options.stream_events)):  # fmt: skip
-                    if not count:
-                        continue
-                    emulator = Emulator(
-                        self.settings,
-                        mode=mode,
-                        count=count,
-                        rate=0,
-                        batch_size=self.options.batch_size,
-                        progress=sys.stderr.isatty(),
-                    )
-                    result = emulator.run(reader)
-                    step.write(result.as_text())
-                    if result.interrupted:
-                        raise KeyboardInterrupt
-                    if result.stopped:
-                        raise DemoError(result.stopped)
-                    self.summary.paths[mode] = PathCounts(**asdict(result.layers[mode]))
-                    notes.append(
-                        f"{mode}: {result.acknowledged:,} of {result.records_sent:,} records "
-                        f"acknowledged, {result.events_per_second:,.0f} events/s"
-                    )
-            finally:
-                reader.close()
-            step.note = "; ".join(notes)
+        emulator = Emulator(
+            self.settings,
+            mode=mode,
+            count=count,
+            skip=skip,
+            rate=0,
+            batch_size=self.options.batch_size,
+            dirt=self.dirt,
+            progress=sys.stderr.isatty(),
+        )
+        reader = KeyedSourceReader(self.settings.source)
+        try:
+            result = emulator.run(reader)
+        finally:
+            reader.close()
+        step.write(result.as_text())
+        if result.interrupted:
+            raise KeyboardInterrupt
+        if result.stopped:
+            raise DemoError(result.stopped)
+        counts = self.summary.paths[mode]
+        for name, value in asdict(result.layers[mode]).items():
+            setattr(counts, name, getattr(counts, name) + value)
+        for name, n in result.dirt.items():
+            self.summary.dirt_sent[name] = self.summary.dirt_sent.get(name, 0) + n
+        return (
+            f"{mode}: {result.acknowledged:,} of {result.records_sent:,} records "
+            f"acknowledged, {result.events_per_second:,.0f} events/s"
+        )
 
     def land(self) -> None:
         """Both sources' ``--once`` queries together; landed rows are counted in bronze."""
-        from ingestion.demo.landing import landed_since
         from ingestion.landing.jobs import Trigger, run_until_done, start_queries
 
         with self.progress.step("land") as step:
@@ -216,17 +263,21 @@ class Demo:
             ]
             for report in run_until_done(queries, once=True):
                 step.write(json.dumps(report.__dict__))
-            notes = []
-            for layer in LAYER_OF.values():
-                counts = self.summary.paths[layer]
-                counts.landed = landed_since(spark, self.settings, layer, self.land_started)
-                if counts.landed < counts.acknowledged:
-                    raise DemoError(
-                        f"{counts.landed:,} {layer} records landed, fewer than the "
-                        f"{counts.acknowledged:,} acknowledged (did landing stop early?)"
-                    )
-                notes.append(f"{counts.landed:,} {layer}")
+            notes = [self.check_landed(spark, layer) for layer in LAYER_OF.values()]
             step.note = f"{' + '.join(notes)} records in the bronze tables"
+
+    def check_landed(self, spark: Any, layer: str) -> str:
+        """Count the layer's rows landed by this run; fewer than acknowledged is an error."""
+        from ingestion.demo.landing import landed_since
+
+        counts = self.summary.paths[layer]
+        counts.landed = landed_since(spark, self.settings, layer, self.land_started)
+        if counts.landed < counts.acknowledged:
+            raise DemoError(
+                f"{counts.landed:,} {layer} records landed, fewer than the "
+                f"{counts.acknowledged:,} acknowledged (did landing stop early?)"
+            )
+        return f"{counts.landed:,} {layer}"
 
     def build(self) -> None:
         with self.progress.step("dbt-build") as step:
@@ -254,23 +305,62 @@ class Demo:
                     self.settings, f"select count(*) from {table}"
                 ).rows[0][0]
             self.summary.question_marts = len(self.marts)
-            for layer, n in self.quarantined(manifest).items():
-                self.summary.paths[layer].quarantined = n
+            self.summary.quarantined = self.quarantined(manifest)
+            for (_, layer), n in self.summary.quarantined.items():
+                self.summary.paths[layer].quarantined += n
+            self.summary.merged_won = self.merged_won(manifest)
             for table in self.marts:
                 step.write("\n".join(render(table, 0)) + "\n")
             step.note = f"{len(self.marts)} question marts"
 
-    def quarantined(self, manifest: dict[str, Any]) -> dict[str, int]:
-        """Quarantined records per layer among those landed by this run."""
+    def quarantined(self, manifest: dict[str, Any]) -> dict[tuple[str, str], int]:
+        """Quarantined records per reason and layer among those landed by this run."""
         from ingestion.warehouse import query
 
         since = self.land_started.strftime("%Y-%m-%d %H:%M:%S.%f")
+        table = relation(model_node(manifest, QUARANTINE_MODEL))
         result = query(
             self.settings,
-            f"select source_layer, count(*) from {relation(model_node(manifest, QUARANTINE_MODEL))}"
-            f" where landed_at >= timestamp '{since}' group by source_layer",
+            f"select reject_reason, source_layer, count(*) from {table}"
+            f" where landed_at >= timestamp '{since}' group by reject_reason, source_layer",
+        )
+        return {(reason, layer): n for reason, layer, n in result.rows}
+
+    def merged_won(self, manifest: dict[str, Any]) -> dict[str, int]:
+        """Rows of the merged tables per layer whose version won the lambda merge."""
+        from ingestion.warehouse import query
+
+        selects = " union all ".join(
+            f"select source_layer from {relation(model_node(manifest, name))}"
+            for name in MERGED_MODELS
+        )
+        result = query(
+            self.settings, f"select source_layer, count(*) from ({selects}) group by source_layer"
         )
         return dict(result.rows)
+
+    def land_next_batch(self) -> None:
+        """The next batch: the events only the stream carried go to Kafka, land, and the batch
+        layer and the merge run again (incrementally): their batch versions replace the stream's.
+        fct_pin_posts, which names each row's layer, is rebuilt; the other marts hold the same
+        rows either way (a key's batch and stream versions carry the same source row).
+        """
+        from ingestion.landing.jobs import Trigger, run_until_done, start_queries
+
+        o = self.options
+        with self.progress.step("next-batch") as step:
+            note = self.send(step, "batch", o.batch_end, o.events - o.batch_end)
+            spark = self.spark.session()
+            queries = start_queries(spark, self.settings, "kafka", Trigger(once=True))
+            for report in run_until_done(queries, once=True):
+                step.write(json.dumps(report.__dict__))
+            self.check_landed(spark, "batch")
+            invoke_dbt(self.settings, NEXT_BATCH_ARGS, target="local", log_path=step.log_path)
+            manifest = read_manifest(target_dir(self.settings))
+            self.summary.merged_won_next = self.merged_won(manifest)
+            step.note = f"{note}; merged rows won: " + ", ".join(
+                f"{n:,} {layer}" for layer, n in self.summary.merged_won_next.items()
+            )
 
     def finish(self) -> None:
         """Stop the ingestion services this run started, unless --keep; the SQL server, which

@@ -22,6 +22,7 @@ import requests
 
 from ingestion.config import ENTITIES, Settings
 from ingestion.emulator import wire
+from ingestion.emulator.dirt import Dirt, DirtyWire
 from ingestion.emulator.reader import KeyedSourceReader, SourceReader
 from ingestion.emulator.sampler import CLASSIC_SEED, ClassicSampler
 from ingestion.emulator.sender import ACKNOWLEDGED, IN_DOUBT, Delivery, Sender
@@ -62,6 +63,7 @@ class Summary:
     stopped: str | None = None  # why the run ended early
     layers: dict[str, Tally] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    dirt: dict[str, int] = field(default_factory=dict)  # dirt sent, per path: kind or form
 
     @property
     def balanced(self) -> bool:
@@ -86,6 +88,9 @@ class Summary:
             f"{self.records_per_second:.1f} records/s",
             f"elapsed       {self.elapsed_seconds:.2f} s",
         ]
+        if self.dirt:
+            dirt = ", ".join(f"{name} {count}" for name, count in self.dirt.items())
+            lines.append(f"dirt          {dirt} (per path)")
         for reason, count in self.errors.items():
             lines.append(f"error x{count}: {reason}")
         if self.interrupted:
@@ -109,7 +114,9 @@ class Emulator:
     ``retries``, ``backoff``, ``timeout``, the URLs: ``settings.gateway`` by default).
     ``session`` (a ``requests.Session``) and ``sleep``/``clock`` are injectable. ``rate`` is
     ``"classic"`` (sleep 0 or 1 s as drawn), a number of events per second, or 0 (as fast as
-    possible). ``count`` 0 runs until interrupted.
+    possible). ``count`` 0 runs until interrupted; the first ``skip`` events of the sequence
+    are drawn but not sent. ``dirt`` adds the wire's dirt (:mod:`ingestion.emulator.dirt`;
+    default none).
     """
 
     def __init__(
@@ -120,6 +127,7 @@ class Emulator:
         source_url: str | None = None,
         mode: str = "batch",
         count: int = 0,
+        skip: int = 0,
         rate: float | str = CLASSIC,
         batch_size: int = 1,
         datetime_format: str = "space",
@@ -129,6 +137,7 @@ class Emulator:
         topic_prefix: str | None = None,
         stream_prefix: str | None = None,
         seed: int = CLASSIC_SEED,
+        dirt: Dirt | None = None,
         retries: int = 5,
         backoff: float = 0.2,
         timeout: float = 10.0,
@@ -143,6 +152,8 @@ class Emulator:
             raise BadInput(f"rate must be 'classic' or a number >= 0, got {rate!r}")
         if count < 0:
             raise BadInput(f"count must be 0 (no limit) or more, got {count}")
+        if skip < 0:
+            raise BadInput(f"skip must be 0 or more, got {skip}")
         if datetime_format not in wire.DATETIME_FORMATS:
             raise BadInput(
                 f"datetime format must be one of {', '.join(wire.DATETIME_FORMATS)}, "
@@ -158,6 +169,8 @@ class Emulator:
         self.source_url = source_url or settings.source
         self.layers = LAYERS[mode]
         self.count = count
+        self.skip = skip
+        self.dirt = dirt or Dirt()
         self.rate = rate
         self.batch_size = batch_size
         self.datetime_format = datetime_format
@@ -183,6 +196,7 @@ class Emulator:
         own_reader = reader is None
         reader = reader or KeyedSourceReader(self.source_url)
         self._summary = Summary(layers={layer: Tally() for layer in self.layers})
+        self._dirty: DirtyWire | None = None
         self._errors: Counter[str] = Counter()
         self._buffers: dict[tuple[str, str], list[_Pending]] = {
             (layer, entity): [] for layer in self.layers for entity in ENTITIES
@@ -193,19 +207,24 @@ class Emulator:
         bar = self._progress_bar()
         try:
             sampler = ClassicSampler(reader.row_count(), self.seed)
+            for _ in range(self.skip):
+                sampler.next()
+            dirty = DirtyWire(self.dirt, self.datetime_format, self.seed + self.skip)
+            self._dirty = dirty
             event = 0
             while self.count == 0 or event < self.count:
                 draw = sampler.next()
                 self._pace(draw.sleep_seconds, event, started)
                 rows = reader.read_event(draw.offset)
+                outgoing = dirty.event(rows)
                 for layer in self.layers:
-                    for entity in ENTITIES:
-                        row = rows[entity]
-                        record = wire.to_record(row, self.datetime_format)
-                        key = "index" if entity == "pin" else "ind"
-                        self._buffers[(layer, entity)].append(_Pending(record, row.get(key), event))
-                        if len(self._buffers[(layer, entity)]) >= self.batch_size:
-                            self._flush(layer, entity)
+                    for item in outgoing:
+                        row = rows[item.entity]
+                        ind = row.get("index" if item.entity == "pin" else "ind")
+                        buffer = self._buffers[(layer, item.entity)]
+                        buffer.append(_Pending(item.record, ind, self.skip + event))
+                        if len(buffer) >= self.batch_size:
+                            self._flush(layer, item.entity)
                 event += 1
                 self._summary.events = event
                 if bar is not None:
@@ -312,6 +331,7 @@ class Emulator:
             summary.events_per_second = round(summary.events / summary.elapsed_seconds, 2)
             summary.records_per_second = round(summary.records_sent / summary.elapsed_seconds, 2)
         summary.errors = dict(self._errors.most_common(10))
+        summary.dirt = dict(sorted(self._dirty.counts.items())) if self._dirty else {}
         return summary
 
 

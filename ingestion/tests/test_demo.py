@@ -3,9 +3,11 @@
 `pinpipe demo` runs as a process of its own (its own Spark JVM for landing, dbt inside) with
 300 events in a state dir and ports of its own (so it starts its own ingestion services and
 registers its own bronze tables), building on the test run's SQL server in schemas of its own.
-Kafka is started before the run, so the run must start only kinesis-local and the gateway and
-stop only those. The printed marts are parsed back and compared with the built Delta tables,
-and the summary with the bronze and quarantine tables.
+The batch path carries events 1-220, the stream 201-300, the next batch 221-300, with the
+wire's dirt at raised rates. Kafka is started before the run, so the run must start only
+kinesis-local and the gateway and stop only those. The printed marts are parsed back and
+compared with the built Delta tables, the summary with the bronze, quarantine and merged
+tables, and the merged rows with the source rows of the events sent.
 """
 
 from __future__ import annotations
@@ -36,10 +38,15 @@ from ingestion.tests.fixtures_stack import table_path as warehouse_path
 pytestmark = [pytest.mark.spark, pytest.mark.dbt]
 
 EVENTS = 300
+STREAM_EVENTS = 100
+OVERLAP = 20
+BATCH_END = EVENTS - STREAM_EVENTS + OVERLAP  # round 1: batch 1-220, stream 201-300
+DIRT = "resend=0.02,reorder=0.02,foreign=0.02,T=0.1,colon=0.1"
 ROWS_SHOWN = 4
 STEP_NAMES = (
-    "stack", "source", "emulate", "land", "dbt-build", "dbt-docs", "marts", "stop",
+    "stack", "source", "emulate", "land", "dbt-build", "dbt-docs", "marts", "next-batch", "stop",
 )  # fmt: skip
+MERGED = ("int_pins_merged", "int_geolocations_merged", "int_users_merged")
 
 
 @dataclass
@@ -82,10 +89,13 @@ def demo(settings: Settings, warehouse: Settings, tmp_path_factory: pytest.TempP
     stack.up(["kafka"])
     try:
         before = stack.status()
-        command = ["demo", "--events", str(EVENTS), "--rows", str(ROWS_SHOWN)]
+        command = [
+            "demo", "--events", str(EVENTS), "--stream-events", str(STREAM_EVENTS),
+            "--overlap", str(OVERLAP), "--dirt", DIRT, "--rows", str(ROWS_SHOWN),
+        ]  # fmt: skip
         done = subprocess.run(
             [sys.executable, "-m", "ingestion.cli", *command],
-            cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1200,
+            cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=2400,
         )  # fmt: skip
         after = stack.status()
         yield DemoRun(
@@ -210,28 +220,123 @@ def test_printed_marts_equal_the_built_tables(demo: DemoRun, spark) -> None:
             )
 
 
+def summary_line(out: str, label: str) -> str:
+    found = re.search(rf"^  {re.escape(label)}\s+(.+)$", out, re.M)
+    assert found, f"no summary line {label!r} in:\n{out}"
+    return found.group(1)
+
+
+def dirt_sent(out: str) -> dict[str, int]:
+    """The dirt line: `<rates>: resend 12, reorder 9, ...` -> counts."""
+    rates, _, sent = summary_line(out, "wire dirt").partition(": ")
+    assert rates == DIRT
+    return {name: number(n) for name, n in (part.split(" ") for part in sent.split(", "))}
+
+
 def test_summary_matches_bronze_and_quarantine(demo: DemoRun, spark) -> None:
-    records = EVENTS * len(ENTITIES)
-    assert re.search(rf"^  events sent\s+{EVENTS:,} ", demo.out, re.M)
-    for label in ("records sent", "acknowledged", "landed in bronze"):
-        assert tuple(map(number, summary_row(demo.out, label))) == (records, records), label
+    assert summary_line(demo.out, "events").startswith(
+        f"{EVENTS:,}: 1-{BATCH_END} to Kafka, {EVENTS - STREAM_EVENTS + 1}-{EVENTS} to Kinesis, "
+        f"then {BATCH_END + 1}-{EVENTS} to Kafka (next batch)"
+    )
+    dirt = dirt_sent(demo.out)
+    assert all(dirt[kind] > 0 for kind in ("resend", "reorder", "foreign", "T", "colon")), dirt
+    sent = tuple(map(number, summary_row(demo.out, "records sent")))
+    assert sent[0] >= EVENTS * 3 and sent[1] >= STREAM_EVENTS * 3
+    assert sum(sent) - (EVENTS + STREAM_EVENTS) * 3 == dirt["resend"] + dirt["reorder"] + dirt[
+        "foreign"
+    ]  # fmt: skip
+    for label in ("acknowledged", "landed in bronze"):
+        assert tuple(map(number, summary_row(demo.out, label))) == sent, label
     assert summary_row(demo.out, "failed / in doubt") == ("0 / 0", "0 / 0")
+    quarantine = spark.read.format("delta").load(
+        table_path(demo, "stg_pinterest__quarantined_records")
+    )
     for i, layer in enumerate(("batch", "stream")):
         bronze = sum(
             spark.read.format("delta").load(demo.settings.bronze_path(layer, e)).count()
             for e in ENTITIES
         )
-        assert bronze == records, layer
-        quarantine = spark.read.format("delta").load(
-            table_path(demo, "stg_pinterest__quarantined_records")
-        )
+        assert bronze == sent[i], layer
         assert (
             number(summary_row(demo.out, "quarantined")[i])
             == quarantine.where(quarantine.source_layer == layer).count()
         )
+    # records of another entity, and nothing else, are quarantined, as wrong_entity (those of
+    # the first round: the next batch rebuilds the merge, not the quarantine table)
+    reasons = {
+        (row.reject_reason, row.source_layer): row["count"]
+        for row in quarantine.groupBy("reject_reason", "source_layer").count().collect()
+    }
+    assert {reason for reason, _ in reasons} == {"wrong_entity"}
+    expected = " · ".join(
+        [
+            f"wrong_entity {sum(reasons.values())} ("
+            + ", ".join(f"{layer} {n}" for (_, layer), n in sorted(reasons.items()))
+            + ")"
+        ]
+    )
+    assert summary_line(demo.out, "quarantined as") == expected
     for name in ("fct_pin_posts", "dim_people"):
         count = spark.read.format("delta").load(table_path(demo, name)).count()
         assert f"{name} {count:,} rows" in demo.out
+
+
+def test_the_stream_wins_the_newest_keys_until_the_next_batch(demo: DemoRun, spark) -> None:
+    won = tuple(map(number, summary_row(demo.out, "merged rows won")))
+    after = tuple(map(number, summary_row(demo.out, "after next batch")))
+    assert won[0] > 0 and won[1] > 0, won
+    assert after == (sum(won), 0), after
+    layers: dict[str, int] = {}
+    for name in MERGED:
+        merged = spark.read.format("delta").load(table_path(demo, name))
+        for row in merged.groupBy("source_layer").count().collect():
+            layers[row.source_layer] = layers.get(row.source_layer, 0) + row["count"]
+    assert layers == {"batch": sum(won)}
+    fct = spark.read.format("delta").load(table_path(demo, "fct_pin_posts"))
+    assert {row.source_layer for row in fct.select("source_layer").distinct().collect()} == {
+        "batch"
+    }
+
+
+def test_merged_rows_are_the_source_rows_of_the_events_despite_the_dirt(
+    demo: DemoRun, spark
+) -> None:
+    """One merged row per key sent, with the source's values: the T and colon forms parsed to
+    the same time, re-sends collapsed, records of another entity never merged."""
+    from pyspark.sql import functions as F
+
+    from ingestion.emulator.reader import SourceReader
+    from ingestion.emulator.sampler import ClassicSampler
+
+    reader = SourceReader(demo.settings.source)
+    try:
+        sampler = ClassicSampler(reader.row_count())
+        offsets = {sampler.next().offset for _ in range(EVENTS)}
+        rows = [reader.read_event(offset) for offset in sorted(offsets)]
+    finally:
+        reader.close()
+    as_text = "%Y-%m-%d %H:%M:%S"
+    expected = {
+        "int_pins_merged": {(r["pin"]["index"], r["pin"]["unique_id"]) for r in rows},
+        "int_geolocations_merged": {
+            (r["geo"]["ind"], r["geo"]["timestamp"].strftime(as_text)) for r in rows
+        },
+        "int_users_merged": {
+            (r["user"]["ind"], r["user"]["age"], r["user"]["date_joined"].strftime(as_text))
+            for r in rows
+        },
+    }
+    second = "yyyy-MM-dd HH:mm:ss"
+    columns = {
+        "int_pins_merged": [F.col("ind"), F.col("unique_id")],
+        "int_geolocations_merged": [F.col("ind"), F.date_format("timestamp", second)],
+        "int_users_merged": [F.col("ind"), F.col("age"), F.date_format("date_joined", second)],
+    }
+    for name in MERGED:
+        merged = spark.read.format("delta").load(table_path(demo, name))
+        found = [tuple(row) for row in merged.select(*columns[name]).collect()]
+        assert len(found) == len(offsets), name
+        assert set(found) == expected[name], name
 
 
 def test_stops_only_what_it_started(demo: DemoRun) -> None:
@@ -325,3 +430,30 @@ def test_keyed_reader_reads_the_rows_of_the_classic_reader(replica_url: str) -> 
     finally:
         classic.close()
         keyed.close()
+
+
+def test_summary_renders_the_merge_and_the_quarantine_reasons() -> None:
+    from ingestion.demo.summary import DemoSummary, PathCounts
+
+    summary = DemoSummary(
+        events=30_000, batch_events=27_500, stream_events=3_000, next_batch_events=2_500,
+        dirt="resend=0.01", dirt_sent={"resend": 1_002},
+        paths={"batch": PathCounts(sent=91_002), "stream": PathCounts(sent=9_000)},
+        quarantined={("wrong_entity", "stream"): 5, ("wrong_entity", "batch"): 1_200},
+        merged_won={"batch": 30_000, "stream": 800}, merged_won_next={"batch": 30_800},
+    )  # fmt: skip
+    out = "\n".join(summary.render())
+    assert summary_line(out, "events") == (
+        "30,000: 1-27,500 to Kafka, 27,001-30,000 to Kinesis, then 27,501-30,000 to Kafka "
+        "(next batch); 3 records each"
+    )
+    assert summary_line(out, "wire dirt") == "resend=0.01: resend 1,002"
+    assert summary_row(out, "records sent") == ("91,002", "9,000")
+    assert summary_row(out, "merged rows won") == ("30,000", "800")
+    assert summary_row(out, "after next batch") == ("30,800", "0")
+    assert summary_line(out, "quarantined as") == "wrong_entity 1,205 (batch 1,200, stream 5)"
+    quiet = DemoSummary(events=10, batch_events=10, dirt="none")
+    lines = quiet.render()
+    assert "  events            10: 1-10 to Kafka; 3 records each" in lines
+    assert not any(line.startswith("  after next batch") for line in lines)
+    assert "  quarantined as    none" in lines

@@ -151,3 +151,95 @@ def test_source_problems_name_what_is_missing(settings, fake_gateway, tmp_path):
         Emulator(settings, source_url=f"sqlite:///{tmp_path}/missing.db", count=1).run()
     assert not (tmp_path / "missing.db").exists()
     assert fake_gateway.requests == []
+
+
+def test_skip_sends_the_later_events_of_the_sequence(settings, replica_url, fake_gateway, tmp_path):
+    ack_log = tmp_path / "acks.jsonl"
+    make(settings, replica_url, fake_gateway, count=2, skip=3, ack_log=ack_log).run()
+    pins = [r.json["records"][0]["value"] for r in fake_gateway.requests[::3]]
+    assert [p["index"] for p in pins] == CLASSIC_OFFSETS[3:5]
+    lines = [json.loads(line) for line in ack_log.read_text().splitlines()]
+    assert {x["event"] for x in lines} == {3, 4}
+
+
+def clean_view(entity: str, records: list[dict]) -> list[str]:
+    """What dbt keeps of a topic's records: those of its entity (keys), datetimes in one
+    form, one per exact content (re-sends and key-order re-sends collapse)."""
+    from ingestion.source_db.schema import build_metadata, tables
+
+    columns = {c.name for c in tables(build_metadata())[entity].columns}
+    kept = set()
+    for record in records:
+        if set(record) != columns:
+            continue  # another entity's record: quarantined as wrong_entity
+        record = {
+            k: re.sub(r"^(\d{4})[-:](\d\d)[-:](\d\d)[ T]", r"\1-\2-\3 ", v)
+            if isinstance(v, str) else v
+            for k, v in record.items()
+        }  # fmt: skip
+        kept.add(json.dumps(record, sort_keys=True))
+    return sorted(kept)
+
+
+def test_dirt_changes_nothing_the_cleaning_keeps(replica_url):
+    from ingestion.emulator.dirt import Dirt, DirtyWire
+
+    dirt = Dirt.parse("resend=0.05,reorder=0.05,foreign=0.05,T=0.2,colon=0.2")
+    dirty, clean = DirtyWire(dirt, seed=1), DirtyWire(Dirt())
+    reader = SourceReader(replica_url)
+    sampler = ClassicSampler(reader.row_count())
+    sent = {"dirty": {}, "clean": {}}
+    try:
+        for _ in range(300):
+            rows = reader.read_event(sampler.next().offset)
+            for name, wire in (("dirty", dirty), ("clean", clean)):
+                for item in wire.event(rows):
+                    sent[name].setdefault(item.entity, []).append(item.record)
+    finally:
+        reader.close()
+    counts = dirty.counts
+    assert all(counts[kind] > 0 for kind in ("resend", "reorder", "foreign", "T", "colon"))
+    assert sum(map(len, sent["clean"].values())) == 900
+    extras = counts["resend"] + counts["reorder"] + counts["foreign"]
+    assert sum(map(len, sent["dirty"].values())) == 900 + extras
+    texts = {json.dumps(r) for rs in sent["dirty"].values() for r in rs}
+    assert any(re.search(r'"\d{4}-\d\d-\d\dT\d\d:', t) for t in texts)
+    assert any(re.search(r'"\d{4}:\d\d:\d\d \d\d:', t) for t in texts)
+    for entity, records in sent["clean"].items():
+        assert clean_view(entity, sent["dirty"][entity]) == clean_view(entity, records), entity
+        assert len(clean_view(entity, records)) == len({json.dumps(r) for r in records})
+    assert not clean.counts
+
+
+def test_dirt_settings_parse_and_print():
+    from ingestion.config import Settings
+    from ingestion.emulator.dirt import Dirt
+    from ingestion.errors import BadInput
+
+    default = Dirt.parse(Settings.emulator_dirt)
+    assert default.resend == 0.01 and default.forms == {"T": 0.05, "colon": 0.05}
+    assert str(default) == Settings.emulator_dirt
+    assert Dirt.parse("none").clean and str(Dirt.parse("none")) == "none"
+    bad_texts = {
+        "resend=2": "between 0 and 1",
+        "typo=0.1": "unknown kind",
+        "T=0.6,colon=0.6": "more than 1",
+        "foreign=x": "a number",
+    }
+    for bad, message in bad_texts.items():
+        with pytest.raises(BadInput, match=message):
+            Dirt.parse(bad)
+
+
+def test_emulator_sends_and_counts_the_dirt(settings, replica_url, fake_gateway):
+    from ingestion.emulator.dirt import Dirt
+
+    dirt = Dirt.parse("resend=0.1,reorder=0.1,foreign=0.1")
+    summary = make(settings, replica_url, fake_gateway, count=20, dirt=dirt).run()
+    extras = sum(summary.dirt.values())
+    assert extras > 0 and set(summary.dirt) <= {"resend", "reorder", "foreign"}
+    assert summary.records_sent == summary.acknowledged == 60 + extras
+    assert len(fake_gateway.requests) == 60 + extras
+    assert f"dirt          {', '.join(f'{k} {v}' for k, v in summary.dirt.items())}" in (
+        summary.as_text()
+    )
