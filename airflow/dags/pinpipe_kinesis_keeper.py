@@ -33,7 +33,7 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
 
-    @task(task_id="keep_kinesis_landing", execution_timeout=timedelta(minutes=1))
+    @task(task_id="keep_kinesis_landing", execution_timeout=timedelta(minutes=5))
     def keep_kinesis_landing() -> int:
         """Start the landing query when it is not running; its log is beside its pid file."""
         from pinpipe_dags.config import load_settings

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from ingestion.commands.airflow import prepare
+from ingestion.commands.land import RUNNING
 from ingestion.config import Settings
 from ingestion.dbt_runner import run_dbt
 from ingestion.tests.conftest import PROJECT_DIR, settings, spark  # noqa: F401  (fixtures)
@@ -84,3 +86,19 @@ def airflow_stack(dag_env: Settings) -> Iterator:
     services = Stack(dag_env)
     yield services
     services.down()
+
+
+@pytest.fixture
+def landing_stand_in() -> Callable[..., str]:
+    """A stand-in for `pinpipe land kinesis --continuous` that needs no Kinesis server: it says
+    its queries run and sleeps, or with ``exit_status`` fails to start."""
+
+    def command(exit_status: int | None = None) -> str:
+        code = (
+            f"import time; print('3 {RUNNING}', flush=True); time.sleep(300)"
+            if exit_status is None
+            else f"print('no Kinesis server', flush=True); raise SystemExit({exit_status})"
+        )
+        return shlex.join([sys.executable, "-c", code, "--continuous"])
+
+    return command

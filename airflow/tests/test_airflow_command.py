@@ -4,10 +4,10 @@ on any port, and the DAG drawings in docs/airflow.md are the DAGs'."""
 from __future__ import annotations
 
 import os
-import shlex
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -66,14 +66,13 @@ def listening(port: int) -> list[str]:
 
 
 def test_airflow_on_other_ports_runs_a_task_and_listens_only_there(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, landing_stand_in: Callable[..., str]
 ) -> None:
     """The keeper DAG, unpaused at creation, runs its first task through the scheduler, the
     executor and the execution API; its stand-in landing command leaves a pid file."""
-    command = shlex.join([sys.executable, "-c", "import time; time.sleep(300)", "--continuous"])
     local = replace(
         settings, state_dir=tmp_path, airflow_port=free_port(), airflow_parallelism=2,
-        airflow_land_kinesis_command=command, airflow_batch_schedule="none",
+        airflow_land_kinesis_command=landing_stand_in(), airflow_batch_schedule="none",
         airflow_lambda_schedule="none",
     )  # fmt: skip
     env = {**os.environ, **local.as_env(), "DBT_TARGET_PATH": str(tmp_path / "target"),

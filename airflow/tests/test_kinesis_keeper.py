@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import os
-import shlex
 import signal
-import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from ingestion.config import Settings
+from ingestion.errors import PinpipeError
 from ingestion.stack.processes import wait_for
 
 
 def test_keep_running_starts_once_and_restarts_after_a_crash(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, landing_stand_in: Callable[..., str]
 ) -> None:
     from pinpipe_dags.keeper import keep_running, landing_process
 
-    # a stand-in for `pinpipe land kinesis --continuous` that needs no Kinesis server
-    command = shlex.join([sys.executable, "-c", "import time; time.sleep(300)", "--continuous"])
-    local = replace(settings, state_dir=tmp_path, airflow_land_kinesis_command=command)
+    local = replace(settings, state_dir=tmp_path, airflow_land_kinesis_command=landing_stand_in())
     tracked = landing_process(local)
     try:
         pid, started = keep_running(local)
@@ -35,3 +35,19 @@ def test_keep_running_starts_once_and_restarts_after_a_crash(
     finally:
         tracked.stop(timeout=10)
     assert tracked.pid() is None
+
+
+def test_a_landing_that_fails_to_start_fails_the_keeper_with_its_log(
+    settings: Settings, tmp_path: Path, landing_stand_in: Callable[..., str]
+) -> None:
+    from pinpipe_dags.keeper import keep_running, landing_process
+
+    failing = landing_stand_in(exit_status=3)
+    local = replace(settings, state_dir=tmp_path, airflow_land_kinesis_command=failing)
+    with pytest.raises(PinpipeError, match="(?s)exited with status 3.*no Kinesis server"):
+        keep_running(local)
+    assert landing_process(local).pid() is None
+
+    handed_on = replace(local, airflow_land_kinesis_command="true")  # a Databricks job's trigger
+    pid, started = keep_running(handed_on)
+    assert started and landing_process(handed_on).pid() is None

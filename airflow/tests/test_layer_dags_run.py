@@ -105,7 +105,7 @@ def test_each_dag_builds_its_own_layer(
     try:
         _, first = run("pinpipe_kinesis_keeper")  # starts the landing query
         pid = landing_process(settings).pid()
-        assert pid is not None
+        assert pid is not None, landing_process(settings).log_tail(60)
         wait_for_stream_bronze(settings)
         _, speed = run("pinpipe_kinesis_keeper")  # finds it running, stages what it landed
         assert landing_process(settings).pid() == pid

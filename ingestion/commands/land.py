@@ -9,6 +9,9 @@ import sys
 from ingestion.config import ENTITIES, Settings
 from ingestion.errors import BadInput, PinpipeError
 
+# printed once every query has started (and so every bronze table exists)
+RUNNING = "queries running"
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -69,7 +72,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             spark, settings, args.source, trigger, entities=args.entities or ENTITIES
         )
         print(
-            f"pinpipe land {args.source}: {len(queries)} queries running "
+            f"pinpipe land {args.source}: {len(queries)} {RUNNING} "
             f"({'continuous' if args.continuous else 'once'})",
             file=sys.stderr,
             flush=True,

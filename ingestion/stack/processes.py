@@ -112,6 +112,12 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def exit_code(pid: int) -> int | None:
+    """The exit status of a process this interpreter started; None while it runs."""
+    child = _children.get(pid)
+    return None if child is None else child.poll()
+
+
 def is_alive(pid: int, marker: str) -> bool:
     """The process runs and its command line contains ``marker``."""
     if not _running(pid):
