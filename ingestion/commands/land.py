@@ -58,33 +58,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ingestion.landing.jobs import Trigger, run_until_done, start_queries
+    from ingestion.landing.jobs import Trigger, land
     from ingestion.landing.spark import spark_session
 
     interval = args.trigger_ms if args.trigger_ms is not None else settings.landing_trigger_ms
     if interval < 0:
         raise BadInput("--trigger-ms must be 0 or more")
     trigger = Trigger(once=not args.continuous, interval_ms=interval)
+    mode = "continuous" if args.continuous else "once"
+
+    def started(queries: list) -> None:
+        print(f"pinpipe land {args.source}: {len(queries)} {RUNNING} ({mode})", file=sys.stderr)
+        sys.stderr.flush()
+
     spark = spark_session(settings, f"pinpipe-land-{args.source}", catalog=False)
     try:
         spark.sparkContext.setLogLevel("WARN")
-        queries = start_queries(
-            spark, settings, args.source, trigger, entities=args.entities or ENTITIES
+        reports = land(
+            spark, settings, [args.source], trigger, args.entities or ENTITIES, started=started
         )
-        print(
-            f"pinpipe land {args.source}: {len(queries)} {RUNNING} "
-            f"({'continuous' if args.continuous else 'once'})",
-            file=sys.stderr,
-            flush=True,
-        )
-        reports = run_until_done(queries, once=trigger.once)
     except (RuntimeError, ValueError) as exc:  # a query failed (Spark's errors)
         raise PinpipeError(str(exc)) from exc
     finally:
         spark.stop()
     summary = {
         "source": args.source,
-        "mode": "once" if trigger.once else "continuous",
+        "mode": mode,
         "queries": [r.__dict__ for r in reports],
         "rows": sum(r.rows for r in reports),
     }

@@ -250,18 +250,12 @@ class Demo:
 
     def land(self) -> None:
         """Both sources' ``--once`` queries together; landed rows are counted in bronze."""
-        from ingestion.landing.jobs import Trigger, run_until_done, start_queries
+        from ingestion.landing.jobs import Trigger, land
 
         with self.progress.step("land") as step:
             spark = self.spark.session()
             self.land_started = datetime.now(UTC)
-            once = Trigger(once=True)
-            queries = [
-                query
-                for source in LAYER_OF
-                for query in start_queries(spark, self.settings, source, once)
-            ]
-            for report in run_until_done(queries, once=True):
+            for report in land(spark, self.settings, LAYER_OF, Trigger(once=True)):
                 step.write(json.dumps(report.__dict__))
             notes = [self.check_landed(spark, layer) for layer in LAYER_OF.values()]
             step.note = f"{' + '.join(notes)} records in the bronze tables"
@@ -345,14 +339,13 @@ class Demo:
         fct_pin_posts, which names each row's layer, is rebuilt; the other marts hold the same
         rows either way (a key's batch and stream versions carry the same source row).
         """
-        from ingestion.landing.jobs import Trigger, run_until_done, start_queries
+        from ingestion.landing.jobs import Trigger, land
 
         o = self.options
         with self.progress.step("next-batch") as step:
             note = self.send(step, "batch", o.batch_end, o.events - o.batch_end)
             spark = self.spark.session()
-            queries = start_queries(spark, self.settings, "kafka", Trigger(once=True))
-            for report in run_until_done(queries, once=True):
+            for report in land(spark, self.settings, ["kafka"], Trigger(once=True)):
                 step.write(json.dumps(report.__dict__))
             self.check_landed(spark, "batch")
             invoke_dbt(self.settings, NEXT_BATCH_ARGS, target="local", log_path=step.log_path)

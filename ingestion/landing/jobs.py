@@ -12,7 +12,7 @@ import signal
 import statistics
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -256,10 +256,21 @@ def medians(durations: list[dict[str, int]]) -> dict[str, float]:
 def land(
     spark: Any,
     settings: Settings,
-    source: str,
+    sources: Iterable[str],
     trigger: Trigger,
     entities: Iterable[str] = ENTITIES,
+    started: Callable[[list[Any]], None] = lambda queries: None,
 ) -> list[QueryReport]:
-    """Start the queries of ``source`` and run them to the end (``--once``) or until stopped."""
-    queries = start_queries(spark, settings, source, trigger, entities)
+    """Land ``sources`` (``kafka``, ``kinesis``) together: one query per source and entity,
+    run to the end (``--once``) or until SIGTERM / Ctrl-C. ``started`` is called once every
+    query runs, so every bronze table exists."""
+    queries: list[Any] = []
+    try:
+        for source in sources:
+            queries += start_queries(spark, settings, source, trigger, entities)
+    except BaseException:
+        for query in queries:
+            query.stop()
+        raise
+    started(queries)
     return run_until_done(queries, once=trigger.once)

@@ -65,7 +65,7 @@ def test_kafka_once_lands_every_acknowledged_offset_once(spark, settings, produc
         values = payloads(entity, 40, "once") + ([MALFORMED] if entity == "pin" else [])
         sent[entity] = values
         acked[entity] = produce_kafka(producer, settings.topic(entity), values)
-    reports = land(spark, settings, "kafka", Trigger(once=True))
+    reports = land(spark, settings, ["kafka"], Trigger(once=True))
     assert sum(r.rows for r in reports) == sum(len(v) for v in sent.values())
     for entity in ENTITIES:
         rows = bronze(spark, settings, "batch", entity).collect()
@@ -78,7 +78,7 @@ def test_kafka_once_lands_every_acknowledged_offset_once(spark, settings, produc
     assert pin.filter(pin.value == MALFORMED.decode()).count() == 1
 
     # a second drain with nothing new adds nothing
-    again = land(spark, settings, "kafka", Trigger(once=True))
+    again = land(spark, settings, ["kafka"], Trigger(once=True))
     assert sum(r.rows for r in again) == 0
     assert bronze(spark, settings, "batch", "pin").count() == 41
 
@@ -92,7 +92,7 @@ def test_kinesis_once_lands_every_acknowledged_sequence_number_once(
         values = payloads(entity, 30, "once") + ([MALFORMED] if entity == "geo" else [])
         sent[entity] = values
         acked[entity] = put_kinesis(kinesis, settings.stream(entity), values, batch=16)
-    land(spark, settings, "kinesis", Trigger(once=True))
+    land(spark, settings, ["kinesis"], Trigger(once=True))
     for entity in ENTITIES:
         rows = bronze(spark, settings, "stream", entity).collect()
         keys = [(r.stream, r.shard_id, r.sequence_number) for r in rows]
@@ -112,7 +112,7 @@ def test_kinesis_follows_a_reshard(spark, settings, kinesis) -> None:
     kinesis.get_waiter("stream_exists").wait(StreamName=stream, WaiterConfig={"Delay": 1})
     acked = put_kinesis(kinesis, stream, payloads("pin", 10, "before"))
     once = Trigger(once=True)
-    land(spark, local, "kinesis", once, entities=["pin"])
+    land(spark, local, ["kinesis"], once, entities=["pin"])
     parent = kinesis.list_shards(StreamName=stream)["Shards"][0]
     middle = (
         int(parent["HashKeyRange"]["StartingHashKey"])
@@ -133,7 +133,7 @@ def test_kinesis_follows_a_reshard(spark, settings, kinesis) -> None:
         time.sleep(0.5)
     acked += put_kinesis(kinesis, stream, payloads("pin", 30, "after"))
     assert len({shard for _, shard, _, _ in acked}) >= 2, "records went to the children"
-    land(spark, local, "kinesis", once, entities=["pin"])
+    land(spark, local, ["kinesis"], once, entities=["pin"])
     rows = bronze(spark, local, "stream", "pin").collect()
     keys = [(r.shard_id, r.sequence_number) for r in rows]
     assert len(keys) == len(set(keys))
