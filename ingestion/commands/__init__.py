@@ -7,7 +7,11 @@ import importlib
 import pkgutil
 import textwrap
 from collections.abc import Callable
+from dataclasses import fields
 from types import ModuleType
+from typing import Any, TypeVar
+
+Options = TypeVar("Options")
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -74,3 +78,11 @@ def number(kind: type[int] | type[float], minimum: float, *, above: bool = False
         return value
 
     return parse
+
+
+def from_args(cls: type[Options], args: argparse.Namespace, **values: Any) -> Options:
+    """The options dataclass ``cls`` from the parsed arguments of the same names; ``values``
+    override them, and fields without an argument keep their defaults."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    given = {name: getattr(args, name) for name in names if hasattr(args, name)}
+    return cls(**{**given, **values})

@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from ingestion.commands import number
+from ingestion.commands import from_args, number
 from ingestion.config import Settings
 from ingestion.errors import PinpipeError
 
@@ -97,15 +97,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.landing.spark import spark_jars
     from ingestion.stack import Stack
 
-    plan = ChaosPlan(
-        events=args.events,
-        rate=args.rate,
-        stream_rate=args.stream_rate,
-        broker_kills=args.broker_kills,
-        kinesis_fault=args.kinesis_fault,
-        down_seconds=args.down_seconds,
-        retry_seconds=args.retry_seconds,
-    )
+    plan = from_args(ChaosPlan, args)
     spark_jars(settings)  # fails early, with what to run, when the jars are missing
     profiles_dir(settings)
     Stack(settings).up(["sql"])  # dbt's warehouse: the stack's, started if missing

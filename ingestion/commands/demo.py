@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ingestion.commands import number
+from ingestion.commands import from_args, number
 from ingestion.config import Settings
 
 
@@ -97,14 +97,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.demo.run import DemoOptions, run_demo
 
-    options = DemoOptions(
-        events=args.events,
+    options = from_args(
+        DemoOptions,
+        args,
         stream_events=min(args.stream_events, args.events),
         overlap=min(args.overlap, args.stream_events, args.events),
-        next_batch=args.next_batch,
-        dirt=args.dirt,
-        batch_size=args.batch_size,
-        rows=args.rows,
-        keep=args.keep,
     )
     return run_demo(settings, options)
