@@ -11,9 +11,7 @@ Command modules import heavy libraries (Spark, Kafka, dbt) inside their function
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
-import pkgutil
 import sys
 
 from ingestion import commands
@@ -40,8 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        importlib.import_module(f"{commands.__name__}.{module.name}").register(subparsers)
+    commands.register_modules(commands, subparsers)
     commands.use_formatter(parser)
     return parser
 

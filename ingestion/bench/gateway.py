@@ -349,6 +349,7 @@ def direct_produce(meter: CpuMeter, settings: Settings, topic: str, values: list
     from confluent_kafka import Producer
 
     from ingestion.gateway.kafka_sink import producer_config
+    from ingestion.landing.producers import produce_waiting
 
     producer = Producer(producer_config(settings))
     producer.produce(topic, b"warm-up")
@@ -366,12 +367,7 @@ def direct_produce(meter: CpuMeter, settings: Settings, topic: str, values: list
     payloads = [value.encode() for value in values]
     with meter.span() as span:
         for payload in payloads:
-            while True:
-                try:
-                    producer.produce(topic, payload, on_delivery=delivered)
-                    break
-                except BufferError:
-                    producer.poll(0.01)
+            produce_waiting(producer, topic, payload, on_delivery=delivered)
         producer.flush(120)
     return {
         "records": len(values),

@@ -33,6 +33,11 @@ INVALID = (400, "ValidationException")  # Kinesis proxy: a field missing or of a
 _DROP = object()  # pin(index=_DROP): a record without that field
 
 
+def _with(record: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with ``fields`` set, and without those set to ``_DROP``."""
+    return {k: v for k, v in {**record, **fields}.items() if v is not _DROP}
+
+
 def pin(**fields: Any) -> dict[str, Any]:
     record = {
         "index": 900_001,
@@ -48,7 +53,7 @@ def pin(**fields: Any) -> dict[str, Any]:
         "save_location": "Local save in /data/art",
         "category": "art",
     }
-    return {k: v for k, v in {**record, **fields}.items() if v is not _DROP}
+    return _with(record, fields)
 
 
 def geo(**fields: Any) -> dict[str, Any]:
@@ -59,7 +64,7 @@ def geo(**fields: Any) -> dict[str, Any]:
         "longitude": 120.25,
         "country": "Chad",
     }
-    return {k: v for k, v in {**record, **fields}.items() if v is not _DROP}
+    return _with(record, fields)
 
 
 def user(**fields: Any) -> dict[str, Any]:
@@ -70,7 +75,7 @@ def user(**fields: Any) -> dict[str, Any]:
         "age": 33,
         "date_joined": "2016-01-01 00:00:00",
     }
-    return {k: v for k, v in {**record, **fields}.items() if v is not _DROP}
+    return _with(record, fields)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import textwrap
+from collections.abc import Callable
+from dataclasses import fields
+from types import ModuleType
+from typing import Any, TypeVar
+
+Options = TypeVar("Options")
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -46,3 +54,35 @@ def use_formatter(parser: argparse.ArgumentParser) -> None:
         if isinstance(action, argparse._SubParsersAction):
             for child in action.choices.values():
                 use_formatter(child)
+
+
+def register_modules(package: ModuleType, subparsers: argparse._SubParsersAction) -> None:
+    """Call ``register(subparsers)`` of every module of ``package``, in name order."""
+    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{package.__name__}.{module.name}").register(subparsers)
+
+
+def number(kind: type[int] | type[float], minimum: float, *, above: bool = False) -> Callable:
+    """An option type: a whole number (``int``) or a number (``float``) of at least
+    ``minimum``, or above it with ``above``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError as exc:
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from exc
+        if value < minimum or (above and value == minimum):
+            bound = "above" if above else "at least"
+            raise argparse.ArgumentTypeError(f"must be {bound} {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def from_args(cls: type[Options], args: argparse.Namespace, **values: Any) -> Options:
+    """The options dataclass ``cls`` from the parsed arguments of the same names; ``values``
+    override them, and fields without an argument keep their defaults."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    given = {name: getattr(args, name) for name in names if hasattr(args, name)}
+    return cls(**{**given, **values})

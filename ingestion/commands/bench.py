@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 
 from ingestion import bench
+from ingestion.commands import register_modules
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,5 +21,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     names = parser.add_subparsers(dest="benchmark", metavar="NAME", required=True)
-    for module in sorted(pkgutil.iter_modules(bench.__path__), key=lambda m: m.name):
-        importlib.import_module(f"{bench.__name__}.{module.name}").register(names)
+    register_modules(bench, names)

@@ -7,22 +7,9 @@ import argparse
 import json
 import sys
 
+from ingestion.commands import from_args, number
 from ingestion.config import Settings
 from ingestion.errors import PinpipeError
-
-
-def _number(kind: type, minimum: float, *, above: bool = False):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from exc
-        if value < minimum or (above and value == minimum):
-            bound = "above" if above else "at least"
-            raise argparse.ArgumentTypeError(f"must be {bound} {minimum}, got {value}")
-        return value
-
-    return parse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,21 +50,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "--events", type=_number(int, 1), default=100_000,
+        "--events", type=number(int, 1), default=100_000,
         help="events sent to the REST Proxy (Kafka path) (default: 100000)",
     )  # fmt: skip
     parser.add_argument(
-        "--rate", type=_number(float, 0, above=True), default=1_000.0,
+        "--rate", type=number(float, 0, above=True), default=1_000.0,
         help="events per second on the Kafka path; the run sends for events / rate seconds "
         "(default: 1000)",
     )  # fmt: skip
     parser.add_argument(
-        "--stream-rate", type=_number(float, 0), default=100.0,
+        "--stream-rate", type=number(float, 0), default=100.0,
         help="events per second on the Kinesis path over the same window; kinesis-local "
         "takes about a thousand records/s on this 2-core machine (default: 100)",
     )  # fmt: skip
     parser.add_argument(
-        "--broker-kills", type=_number(int, 0), default=3,
+        "--broker-kills", type=number(int, 0), default=3,
         help="times the Kafka broker is SIGKILLed and started again (default: 3)",
     )  # fmt: skip
     parser.add_argument(
@@ -87,11 +74,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "apart as lost_by_kinesis_local) (default: graceful)",
     )  # fmt: skip
     parser.add_argument(
-        "--down-seconds", type=_number(float, 0), default=3.0,
+        "--down-seconds", type=number(float, 0), default=3.0,
         help="how long a killed service or job stays down (default: 3)",
     )  # fmt: skip
     parser.add_argument(
-        "--retry-seconds", type=_number(float, 0, above=True), default=300.0,
+        "--retry-seconds", type=number(float, 0, above=True), default=300.0,
         help="how long a record is retried before it counts as failed (default: 300)",
     )  # fmt: skip
     parser.add_argument(
@@ -110,15 +97,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.landing.spark import spark_jars
     from ingestion.stack import Stack
 
-    plan = ChaosPlan(
-        events=args.events,
-        rate=args.rate,
-        stream_rate=args.stream_rate,
-        broker_kills=args.broker_kills,
-        kinesis_fault=args.kinesis_fault,
-        down_seconds=args.down_seconds,
-        retry_seconds=args.retry_seconds,
-    )
+    plan = from_args(ChaosPlan, args)
     spark_jars(settings)  # fails early, with what to run, when the jars are missing
     profiles_dir(settings)
     Stack(settings).up(["sql"])  # dbt's warehouse: the stack's, started if missing

@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ingestion.commands import from_args, number
 from ingestion.config import Settings
-
-
-def _at_least(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from exc
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-
-    return parse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -64,18 +52,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "--events", type=_at_least(1), default=30_000,
+        "--events", type=number(int, 1), default=30_000,
         help="events of the classic sequence to emulate; each is one pin, geo and user "
         "record (default: 30000)",
     )  # fmt: skip
     parser.add_argument(
-        "--stream-events", type=_at_least(0), default=3_000,
+        "--stream-events", type=number(int, 0), default=3_000,
         help="of those, the newest N go to the stream path (Kinesis), the older ones to the "
         "batch path (Kafka); kinesis-local slows down as its streams fill (default: 3000, "
         "at most --events)",
     )  # fmt: skip
     parser.add_argument(
-        "--overlap", type=_at_least(0), default=500,
+        "--overlap", type=number(int, 0), default=500,
         help="of the stream's events, the oldest N go to Kafka too (default: 500, at most "
         "--stream-events)",
     )  # fmt: skip
@@ -91,11 +79,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(default: PINPIPE_EMULATOR_DIRT)",
     )  # fmt: skip
     parser.add_argument(
-        "--batch-size", type=_at_least(1), default=500,
+        "--batch-size", type=number(int, 1), default=500,
         help="records per gateway request on both paths (default: 500, the PutRecords limit)",
     )  # fmt: skip
     parser.add_argument(
-        "--rows", type=_at_least(0), default=10,
+        "--rows", type=number(int, 0), default=10,
         help="rows printed per mart; the rest are counted (0: all; default: 10)",
     )  # fmt: skip
     parser.add_argument(
@@ -109,14 +97,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.demo.run import DemoOptions, run_demo
 
-    options = DemoOptions(
-        events=args.events,
+    options = from_args(
+        DemoOptions,
+        args,
         stream_events=min(args.stream_events, args.events),
         overlap=min(args.overlap, args.stream_events, args.events),
-        next_batch=args.next_batch,
-        dirt=args.dirt,
-        batch_size=args.batch_size,
-        rows=args.rows,
-        keep=args.keep,
     )
     return run_demo(settings, options)

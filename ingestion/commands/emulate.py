@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ingestion.commands import number
 from ingestion.config import Settings
 from ingestion.errors import PinpipeError
 
@@ -18,20 +19,6 @@ def _rate(text: str) -> float | str:
         raise argparse.ArgumentTypeError(f"expected 'classic' or a number, got {text!r}") from exc
     if value < 0:
         raise argparse.ArgumentTypeError("the rate cannot be negative")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _not_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("cannot be negative")
     return value
 
 
@@ -75,14 +62,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--count",
-        type=_not_negative,
+        type=number(int, 0),
         default=1_000,
         help="events to send (three records per path each); 0 runs until Ctrl-C, like the "
         "original (default: 1000)",
     )
     parser.add_argument(
         "--skip",
-        type=_not_negative,
+        type=number(int, 0),
         default=0,
         help="draw the first N events of the sequence without sending them, then send "
         "--count: e.g. the newest events of a sequence on the stream path (default: 0)",
@@ -96,7 +83,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--batch-size",
-        type=_positive,
+        type=number(int, 1),
         default=1,
         help="records per request: several REST Proxy records per POST, or "
         "PutRecords (/records) instead of PutRecord (default: 1)",
@@ -146,7 +133,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--retries",
-        type=_not_negative,
+        type=number(int, 0),
         default=5,
         help="retries per request on connection errors, 429 and 5xx; never on "
         "other 4xx (default: 5)",

@@ -109,13 +109,7 @@ def create_app(settings: Settings, peers: Path | None = None) -> FastAPI:
 
 
 def _add_operations(app: FastAPI, settings: Settings) -> None:
-    @app.get(
-        "/healthz",
-        tags=["operations"],
-        summary="200 once the clients are created",
-        response_class=Response,
-        responses=openapi.HEALTH_RESPONSES,
-    )
+    @app.get("/healthz", **openapi.HEALTH)
     async def healthz(request: Request) -> Response:
         if not request.app.state.ready:
             return json_response({"status": "starting"}, 503)
@@ -129,13 +123,7 @@ def _add_operations(app: FastAPI, settings: Settings) -> None:
             }
         )
 
-    @app.get(
-        "/metrics",
-        tags=["operations"],
-        summary="Prometheus text format, added up over the worker processes",
-        response_class=Response,
-        responses=openapi.METRICS_RESPONSES,
-    )
+    @app.get("/metrics", **openapi.METRICS)
     async def metrics(request: Request) -> Response:
         peers: Peers | None = request.app.state.peers
         snapshots = [_snapshot(request.app), *(await peers.snapshots() if peers else [])]

@@ -16,20 +16,22 @@ KAFKA_V2 = "application/vnd.kafka.v2+json"
 JSON = "application/json"
 
 
-class RestProxyError(Exception):
-    def __init__(self, status: int, error_code: int, message: str) -> None:
+class ApiError(Exception):
+    """An error answer: its HTTP status, the API's own code for it, and a message."""
+
+    def __init__(self, status: int, code: int | str, message: str) -> None:
         super().__init__(message)
         self.status = status
-        self.error_code = error_code
+        self.code = code
         self.message = message
 
 
-class KinesisError(Exception):
-    def __init__(self, status: int, type_: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.type = type_
-        self.message = message
+class RestProxyError(ApiError):
+    code: int  # error_code, e.g. 40401
+
+
+class KinesisError(ApiError):
+    code: str  # __type, e.g. ResourceNotFoundException
 
 
 def json_response(body: object, status: int = 200, media_type: str = JSON) -> Response:
@@ -42,12 +44,12 @@ def rest_proxy_response(status: int, error_code: int, message: str, media: str =
 
 async def rest_proxy_error_handler(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RestProxyError)
-    return rest_proxy_response(exc.status, exc.error_code, exc.message)
+    return rest_proxy_response(exc.status, exc.code, exc.message)
 
 
 async def kinesis_error_handler(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, KinesisError)
-    return json_response({"__type": exc.type, "message": exc.message}, exc.status)
+    return json_response({"__type": exc.code, "message": exc.message}, exc.status)
 
 
 async def read_body(request: Request, limit: int, too_large: type[Exception]) -> bytes:

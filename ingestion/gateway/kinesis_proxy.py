@@ -126,12 +126,7 @@ def _calls(request: Request) -> KinesisCalls:
     return request.app.state.kinesis
 
 
-@router.get(
-    "/streams",
-    summary="List streams (ListStreams)",
-    responses=openapi.STREAM_RESPONSES,
-    response_class=Response,
-)
+@router.get("/streams", **openapi.LIST_STREAMS)
 async def list_streams(request: Request) -> Response:
     calls = _calls(request)
     names: list[str] = []
@@ -144,92 +139,62 @@ async def list_streams(request: Request) -> Response:
         kwargs = {"ExclusiveStartStreamName": names[-1]}
 
 
-@router.get(
-    "/streams/{name}",
-    summary="Describe a stream (DescribeStream)",
-    responses=openapi.STREAM_RESPONSES,
-    response_class=Response,
-)
+@router.get("/streams/{name}", **openapi.DESCRIBE_STREAM)
 async def describe_stream(request: Request, name: str = StreamName) -> Response:
     fmt.check_stream_name(name)
     described = await _calls(request).call("describe_stream", StreamName=name)
     return json_response(fmt.answer(described))
 
 
-@router.post(
-    "/streams/{name}",
-    summary='Create a stream (CreateStream); body {"ShardCount": n} is optional',
-    openapi_extra=openapi.CREATE_STREAM_REQUEST,
-    responses=openapi.STREAM_RESPONSES,
-    response_class=Response,
-)
+@router.post("/streams/{name}", **openapi.CREATE_STREAM)
 async def create_stream(request: Request, name: str = StreamName) -> Response:
-    fmt.check_stream_name(name)
-    settings: Settings = request.app.state.settings
-    body = await read_body(request, settings.gateway_max_body_bytes, KinesisError)
-    shards = fmt.shard_count(body, settings.kinesis_shards)
+    body = await _body(request, name)
+    shards = fmt.shard_count(body, request.app.state.settings.kinesis_shards)
     created = await _calls(request).call("create_stream", StreamName=name, ShardCount=shards)
     return json_response(fmt.answer(created))
 
 
-@router.delete(
-    "/streams/{name}",
-    summary="Delete a stream (DeleteStream)",
-    responses=openapi.STREAM_RESPONSES,
-    response_class=Response,
-)
+@router.delete("/streams/{name}", **openapi.DELETE_STREAM)
 async def delete_stream(request: Request, name: str = StreamName) -> Response:
     fmt.check_stream_name(name)
     deleted = await _calls(request).call("delete_stream", StreamName=name)
     return json_response(fmt.answer(deleted))
 
 
-@router.put(
-    wire.RECORD_ROUTE,
-    summary="Put one record (PutRecord)",
-    openapi_extra=openapi.PUT_RECORD_REQUEST,
-    responses=openapi.PUT_RECORD_RESPONSES,
-    response_class=Response,
-)
+@router.put(wire.RECORD_ROUTE, **openapi.PUT_RECORD)
 async def put_record(request: Request, name: str = StreamName) -> Response:
-    fmt.check_stream_name(name)
-    settings: Settings = request.app.state.settings
-    metrics: GatewayMetrics = request.app.state.metrics
-    body = await read_body(request, settings.gateway_max_body_bytes, KinesisError)
-    entry = fmt.put_record_entry(name, body, settings.gateway_max_record_bytes)
-    try:
-        put = await _calls(request).call("put_record", StreamName=name, **entry)
-    except KinesisError as exc:
-        metrics.record("kinesis", "failed")
-        metrics.error("kinesis", exc.type)
-        raise
-    metrics.record("kinesis", "acknowledged")
-    return json_response(fmt.answer(put))
+    body = await _body(request, name)
+    entry = fmt.put_record_entry(name, body, request.app.state.settings.gateway_max_record_bytes)
+    return await _put(request, "put_record", 1, StreamName=name, **entry)
 
 
-@router.put(
-    wire.RECORDS_ROUTE,
-    summary="Put up to 500 records (PutRecords); per-record ErrorCode on failures",
-    openapi_extra=openapi.PUT_RECORDS_REQUEST,
-    responses=openapi.PUT_RECORDS_RESPONSES,
-    response_class=Response,
-)
+@router.put(wire.RECORDS_ROUTE, **openapi.PUT_RECORDS)
 async def put_records(request: Request, name: str = StreamName) -> Response:
+    body = await _body(request, name)
+    entries = fmt.put_records_entries(
+        name, body, request.app.state.settings.gateway_max_record_bytes
+    )
+    return await _put(request, "put_records", len(entries), StreamName=name, Records=entries)
+
+
+async def _body(request: Request, name: str) -> bytes:
+    """The body of a request on stream ``name``, once the name is checked."""
     fmt.check_stream_name(name)
     settings: Settings = request.app.state.settings
+    return await read_body(request, settings.gateway_max_body_bytes, KinesisError)
+
+
+async def _put(request: Request, operation: str, records: int, **kwargs: Any) -> Response:
+    """PutRecord or PutRecords of ``records`` records, counted in the metrics: all failed when
+    the call fails, else per record (a PutRecords answer has an ErrorCode per failed one)."""
     metrics: GatewayMetrics = request.app.state.metrics
-    body = await read_body(request, settings.gateway_max_body_bytes, KinesisError)
-    entries = fmt.put_records_entries(name, body, settings.gateway_max_record_bytes)
     try:
-        put = await _calls(request).call("put_records", StreamName=name, Records=entries)
+        put = await _calls(request).call(operation, **kwargs)
     except KinesisError as exc:
-        metrics.record("kinesis", "failed", len(entries))
-        metrics.error("kinesis", exc.type, len(entries))
+        metrics.record("kinesis", "failed", records)
+        metrics.error("kinesis", exc.code, records)
         raise
-    results = put.get("Records", [])
+    results = put.get("Records", []) if operation == "put_records" else [put]
     failures = [r["ErrorCode"] for r in results if r.get("ErrorCode")]
-    metrics.record("kinesis", "acknowledged", len(results) - len(failures))
-    metrics.record("kinesis", "failed", len(failures))
-    for code in failures:
-        metrics.error("kinesis", code)
+    metrics.answered("kinesis", len(results) - len(failures), failures)
     return json_response(fmt.answer(put))

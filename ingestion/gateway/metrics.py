@@ -84,6 +84,14 @@ class GatewayMetrics:
         """``kind`` http (status of an answer) | kafka | kinesis (per-record error codes)."""
         self.errors[(("kind", kind), ("code", code))] += count
 
+    def answered(self, api: str, acknowledged: int, failures: Iterable[str]) -> None:
+        """The records of one answer: ``acknowledged`` taken, one error code per failed one."""
+        failures = list(failures)
+        self.record(api, "acknowledged", acknowledged)
+        self.record(api, "failed", len(failures))
+        for code in failures:
+            self.error(api, code)
+
     def snapshot(self, kafka_queued: int) -> dict[str, Any]:
         """This process's counts and gauges as plain JSON-able data."""
         return {

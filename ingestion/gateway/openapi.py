@@ -1,12 +1,15 @@
-"""OpenAPI descriptions of the bodies the handlers read themselves.
+"""OpenAPI descriptions of the routes and of the bodies the handlers read themselves.
 
 Handlers parse raw bodies (the REST Proxy's and Kinesis' own error codes, and speed), so the
-request and response schemas are declared here for ``/docs`` and schema-driven tests.
+request and response schemas are declared here for ``/docs`` and schema-driven tests. Each
+route takes its decorator's keyword arguments from one of the operations at the end.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from starlette.responses import Response
 
 from ingestion.gateway.rest_proxy_format import BINARY_V2, JSON_V2, PLAIN_JSON
 
@@ -14,6 +17,12 @@ KAFKA_V2 = "application/vnd.kafka.v2+json"
 JSON = "application/json"
 TOPIC_PATTERN = r"^[a-zA-Z0-9._\-]{1,249}$"
 STREAM_NAME_PATTERN = r"^[a-zA-Z0-9_.\-]{1,128}$"
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object that has every one of ``properties``."""
+    return {"type": "object", "required": list(properties), "properties": properties}
+
 
 _JSON_RECORD = {
     "type": "object",
@@ -34,11 +43,7 @@ _BINARY_RECORD = {
 
 
 def _produce_request(record: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": ["records"],
-        "properties": {"records": {"type": "array", "minItems": 1, "items": record}},
-    }
+    return _object({"records": {"type": "array", "minItems": 1, "items": record}})
 
 
 PRODUCE_REQUEST: dict[str, Any] = {
@@ -55,30 +60,22 @@ PRODUCE_REQUEST: dict[str, Any] = {
     }
 }
 
-_ERROR = {
-    "type": "object",
-    "required": ["error_code", "message"],
-    "properties": {"error_code": {"type": "integer"}, "message": {"type": "string"}},
-}
-_OFFSET = {
-    "type": "object",
-    "required": ["partition", "offset", "error_code", "error"],
-    "properties": {
+_ERROR = _object({"error_code": {"type": "integer"}, "message": {"type": "string"}})
+_OFFSET = _object(
+    {
         "partition": {"type": ["integer", "null"]},
         "offset": {"type": ["integer", "null"]},
         "error_code": {"type": ["integer", "null"]},
         "error": {"type": ["string", "null"]},
-    },
-}
-_PRODUCE_ANSWER = {
-    "type": "object",
-    "required": ["offsets", "key_schema_id", "value_schema_id"],
-    "properties": {
+    }
+)
+_PRODUCE_ANSWER = _object(
+    {
         "offsets": {"type": "array", "items": _OFFSET},
         "key_schema_id": {"type": "null"},
         "value_schema_id": {"type": "null"},
-    },
-}
+    }
+)
 
 
 def _kafka(description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -116,25 +113,19 @@ TOPIC_LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
 TOPIC_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: _kafka(
         "the topic",
-        {
-            "type": "object",
-            "required": ["name", "configs", "partitions"],
-            "properties": {
+        _object(
+            {
                 "name": {"type": "string"},
                 "configs": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
                 "partitions": {"type": "array", "items": {"type": "object"}},
-            },
-        },
+            }
+        ),
     ),
     **_COMMON_KAFKA_ERRORS,
 }
 
 # Kinesis (API Gateway proxy)
-_KINESIS_ERROR = {
-    "type": "object",
-    "required": ["__type", "message"],
-    "properties": {"__type": {"type": "string"}, "message": {"type": "string"}},
-}
+_KINESIS_ERROR = _object({"__type": {"type": "string"}, "message": {"type": "string"}})
 
 
 def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -145,31 +136,29 @@ def _kinesis_error(description: str) -> dict[str, Any]:
     return _json(description, _KINESIS_ERROR)
 
 
+def _json_body(schema: dict[str, Any], *, required: bool = True, **extra: Any) -> dict[str, Any]:
+    """A JSON request body, as a route's ``openapi_extra``; ``extra``: e.g. an example."""
+    return {"requestBody": {"required": required, "content": {JSON: {"schema": schema, **extra}}}}
+
+
 _DATA = {"description": "a JSON object/array/number (sent as its JSON text) or a string (as is)"}
 _PARTITION_KEY = {"type": ["string", "number"], "description": "1 to 256 characters"}
-PUT_RECORD_REQUEST: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            JSON: {
-                "schema": {
-                    "type": "object",
-                    "required": ["Data", "PartitionKey"],
-                    "properties": {
-                        "StreamName": {"type": "string"},
-                        "Data": _DATA,
-                        "PartitionKey": _PARTITION_KEY,
-                    },
-                },
-                "example": {
-                    "StreamName": "pinterest-pin",
-                    "Data": {"index": 7528, "category": "diy"},
-                    "PartitionKey": "7528",
-                },
-            }
+PUT_RECORD_REQUEST = _json_body(
+    {
+        "type": "object",
+        "required": ["Data", "PartitionKey"],
+        "properties": {
+            "StreamName": {"type": "string"},
+            "Data": _DATA,
+            "PartitionKey": _PARTITION_KEY,
         },
-    }
-}
+    },
+    example={
+        "StreamName": "pinterest-pin",
+        "Data": {"index": 7528, "category": "diy"},
+        "PartitionKey": "7528",
+    },
+)
 _ENTRY = {
     "type": "object",
     "properties": {
@@ -180,37 +169,17 @@ _ENTRY = {
     },
 }
 _ENTRIES = {"type": "array", "minItems": 1, "maxItems": 500, "items": _ENTRY}
-PUT_RECORDS_REQUEST: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            JSON: {
-                "schema": {
-                    "type": "object",
-                    "description": "entries under Records (or records, the AWS tutorial's form)",
-                    "properties": {
-                        "StreamName": {"type": "string"},
-                        "Records": _ENTRIES,
-                        "records": _ENTRIES,
-                    },
-                }
-            }
-        },
+PUT_RECORDS_REQUEST = _json_body(
+    {
+        "type": "object",
+        "description": "entries under Records (or records, the AWS tutorial's form)",
+        "properties": {"StreamName": {"type": "string"}, "Records": _ENTRIES, "records": _ENTRIES},
     }
-}
-CREATE_STREAM_REQUEST: dict[str, Any] = {
-    "requestBody": {
-        "required": False,
-        "content": {
-            JSON: {
-                "schema": {
-                    "type": "object",
-                    "properties": {"ShardCount": {"type": "integer", "minimum": 1}},
-                }
-            }
-        },
-    }
-}
+)
+CREATE_STREAM_REQUEST = _json_body(
+    {"type": "object", "properties": {"ShardCount": {"type": "integer", "minimum": 1}}},
+    required=False,
+)
 _COMMON_KINESIS_ERRORS = {
     400: _kinesis_error("ValidationException: a malformed body or name"),
     403: _kinesis_error("missing or wrong x-api-key (when the gateway has a key)"),
@@ -221,11 +190,7 @@ _COMMON_KINESIS_ERRORS = {
 PUT_RECORD_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: _json(
         "acknowledged",
-        {
-            "type": "object",
-            "required": ["SequenceNumber", "ShardId"],
-            "properties": {"SequenceNumber": {"type": "string"}, "ShardId": {"type": "string"}},
-        },
+        _object({"SequenceNumber": {"type": "string"}, "ShardId": {"type": "string"}}),
     ),
     **_COMMON_KINESIS_ERRORS,
     413: _kinesis_error("body or record over the size limit"),
@@ -239,14 +204,12 @@ PUT_RECORDS_RESPONSES: dict[int | str, dict[str, Any]] = {
     **PUT_RECORD_RESPONSES,
     200: _json(
         "per-record results in request order",
-        {
-            "type": "object",
-            "required": ["FailedRecordCount", "Records"],
-            "properties": {
+        _object(
+            {
                 "FailedRecordCount": {"type": "integer"},
                 "Records": {"type": "array", "items": {"type": "object"}},
-            },
-        },
+            }
+        ),
     ),
 }
 STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -267,3 +230,52 @@ METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {"text/plain": {"schema": {"type": "string"}}},
     }
 }
+
+
+def _operation(
+    summary: str,
+    responses: dict[int | str, Any],
+    request: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A route decorator's keyword arguments: its docs, and raw ``Response`` answers (the
+    handlers build their bodies themselves)."""
+    return dict(
+        summary=summary,
+        responses=responses,
+        openapi_extra=request,
+        response_class=Response,
+        **extra,
+    )
+
+
+PRODUCE_TO_TOPIC = _operation("Produce records to a topic", PRODUCE_RESPONSES, PRODUCE_REQUEST)
+PRODUCE_TO_PARTITION = _operation(
+    "Produce records to one partition of a topic", PRODUCE_RESPONSES, PRODUCE_REQUEST
+)
+LIST_TOPICS = _operation("List topic names", TOPIC_LIST_RESPONSES)
+DESCRIBE_TOPIC = _operation(
+    "Describe a topic: partitions (leader, replicas) and configs", TOPIC_RESPONSES
+)
+
+LIST_STREAMS = _operation("List streams (ListStreams)", STREAM_RESPONSES)
+DESCRIBE_STREAM = _operation("Describe a stream (DescribeStream)", STREAM_RESPONSES)
+CREATE_STREAM = _operation(
+    'Create a stream (CreateStream); body {"ShardCount": n} is optional',
+    STREAM_RESPONSES,
+    CREATE_STREAM_REQUEST,
+)
+DELETE_STREAM = _operation("Delete a stream (DeleteStream)", STREAM_RESPONSES)
+PUT_RECORD = _operation("Put one record (PutRecord)", PUT_RECORD_RESPONSES, PUT_RECORD_REQUEST)
+PUT_RECORDS = _operation(
+    "Put up to 500 records (PutRecords); per-record ErrorCode on failures",
+    PUT_RECORDS_RESPONSES,
+    PUT_RECORDS_REQUEST,
+)
+
+HEALTH = _operation("200 once the clients are created", HEALTH_RESPONSES, tags=["operations"])
+METRICS = _operation(
+    "Prometheus text format, added up over the worker processes",
+    METRICS_RESPONSES,
+    tags=["operations"],
+)

@@ -25,24 +25,12 @@ PARTITION = re.compile(r"^[0-9]{1,10}$")
 TopicName = Path(description="Kafka topic name", pattern=openapi.TOPIC_PATTERN)
 
 
-@router.post(
-    wire.TOPIC_ROUTE,
-    summary="Produce records to a topic",
-    openapi_extra=openapi.PRODUCE_REQUEST,
-    responses=openapi.PRODUCE_RESPONSES,
-    response_class=Response,
-)
+@router.post(wire.TOPIC_ROUTE, **openapi.PRODUCE_TO_TOPIC)
 async def produce_to_topic(request: Request, topic: str = TopicName) -> Response:
     return await _produce(request, topic, None)
 
 
-@router.post(
-    "/topics/{topic}/partitions/{partition}",
-    summary="Produce records to one partition of a topic",
-    openapi_extra=openapi.PRODUCE_REQUEST,
-    responses=openapi.PRODUCE_RESPONSES,
-    response_class=Response,
-)
+@router.post("/topics/{topic}/partitions/{partition}", **openapi.PRODUCE_TO_PARTITION)
 async def produce_to_partition(
     request: Request,
     topic: str = TopicName,
@@ -72,11 +60,8 @@ async def _produce(request: Request, topic: str, partition: int | None) -> Respo
         deliveries = await sink.produce(topic, records)
     except QueueFull as exc:
         raise RestProxyError(429, 42901, f"Too many requests: {exc}") from exc
-    failures = [d.error_code for d in deliveries if d.error_code is not None]
-    metrics.record("kafka", "acknowledged", len(deliveries) - len(failures))
-    metrics.record("kafka", "failed", len(failures))
-    for code in failures:
-        metrics.error("kafka", str(code))
+    failures = [str(d.error_code) for d in deliveries if d.error_code is not None]
+    metrics.answered("kafka", len(deliveries) - len(failures), failures)
     status, answer = produce_answer(deliveries)
     return json_response(answer, status, KAFKA_V2)
 
@@ -97,12 +82,7 @@ async def _partitions(sink: KafkaSink, topic: str) -> int:
     return partitions
 
 
-@router.get(
-    "/topics",
-    summary="List topic names",
-    responses=openapi.TOPIC_LIST_RESPONSES,
-    response_class=Response,
-)
+@router.get("/topics", **openapi.LIST_TOPICS)
 async def list_topics(request: Request) -> Response:
     sink: KafkaSink = request.app.state.kafka
     try:
@@ -112,12 +92,7 @@ async def list_topics(request: Request) -> Response:
     return json_response(names, media_type=KAFKA_V2)
 
 
-@router.get(
-    wire.TOPIC_ROUTE,
-    summary="Describe a topic: partitions (leader, replicas) and configs",
-    responses=openapi.TOPIC_RESPONSES,
-    response_class=Response,
-)
+@router.get(wire.TOPIC_ROUTE, **openapi.DESCRIBE_TOPIC)
 async def describe_topic(request: Request, topic: str = TopicName) -> Response:
     sink: KafkaSink = request.app.state.kafka
     admin: AdminClient = request.app.state.kafka_admin

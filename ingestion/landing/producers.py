@@ -29,6 +29,16 @@ def kafka_producer(bootstrap_servers: str, **config: Any) -> Any:
     )
 
 
+def produce_waiting(producer: Any, topic: str, value: bytes, **kwargs: Any) -> None:
+    """Produce one value; while the producer's queue is full, serve delivery reports."""
+    while True:
+        try:
+            producer.produce(topic, value, **kwargs)
+            return
+        except BufferError:
+            producer.poll(0.05)
+
+
 def produce_kafka(producer: Any, topic: str, values: Iterable[bytes]) -> list[KafkaAck]:
     """Produce every value and wait; return the acknowledged records (raise on any failure)."""
     acks: list[KafkaAck] = []
@@ -41,12 +51,7 @@ def produce_kafka(producer: Any, topic: str, values: Iterable[bytes]) -> list[Ka
             acks.append((msg.topic(), msg.partition(), msg.offset(), time.time()))
 
     for value in values:
-        while True:
-            try:
-                producer.produce(topic, value, on_delivery=delivered)
-                break
-            except BufferError:
-                producer.poll(0.05)
+        produce_waiting(producer, topic, value, on_delivery=delivered)
         producer.poll(0)
     remaining = producer.flush(60)
     if errors or remaining:

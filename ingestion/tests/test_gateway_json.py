@@ -63,7 +63,7 @@ def outcome(parse, body: bytes, fmt: str, respell_numbers: bool = False) -> tupl
     try:
         parsed = parse(body, fmt, max_record_bytes=LIMIT, partitions=PARTITIONS)
     except RestProxyError as exc:
-        return ("error", exc.status, exc.error_code, exc.message)
+        return ("error", exc.status, exc.code, exc.message)
     if not respell_numbers:
         return ("ok", parsed)
     return ("ok", [(_rewritten(key), _rewritten(value), p) for key, value, p in parsed])
