@@ -54,6 +54,7 @@ PIN = {
     "category": "diy-and-crafts",
 }  # fmt: skip
 PARTS = ("kafka", "kinesis", "serving", "once", "busy")
+SERVICE_OF = {"kafka": "kafka", "once": "kafka", "kinesis": "kinesis", "serving": "kinesis"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,8 +70,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "dbt once, sends --serving-rate pins/s and reports p50/p99 of (visible in the view "
             "through the SQL server - acknowledged). Part "
             "once: queues --queued records in Kafka and times `pinpipe land kafka --once` over "
-            "them. These need the local stack. Part busy: starts the Kinesis source's Python "
-            "worker, three at once as a landing job's three queries do, --worker-starts times "
+            "them. These start the stack's Kafka or Kinesis server when it is not running "
+            "(and leave it running). Part busy: starts the Kinesis source's Python worker, "
+            "three at once as a landing job's three queries do, --worker-starts times "
             "per variant (as Spark starts it, with pyspark compiled, through pinpipe's "
             "launcher), first without and then beside --hogs CPU hogs, and reports the seconds "
             "until a worker connects back (Spark waits 10 s) and until its imports are done, "
@@ -102,7 +104,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestion.stack import Stack
+
     parts = args.only or list(PARTS)
+    services = sorted({SERVICE_OF[part] for part in parts if part in SERVICE_OF})
+    if services:
+        Stack(settings).up(services)
     trigger = args.trigger_ms if args.trigger_ms is not None else settings.landing_trigger_ms
     result: dict[str, Any] = {"trigger_ms": trigger, "note": "records produced straight to "
                               "Kafka/Kinesis (acks=all); the machine may be shared"}  # fmt: skip
