@@ -36,21 +36,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ingestion.bench import emit
+from ingestion.bench import PIN, emit
 from ingestion.config import Settings
 from ingestion.emulator import wire
 from ingestion.errors import BadInput
 from ingestion.stack.processes import proc_stat
 from ingestion.stack.services import free_port
-
-ROW = {
-    "index": 0, "unique_id": "0f9c1f5e-5a3b-4a57-8f55-3c8c3d0a8d1e",
-    "title": "25 Easy DIY Crafts for the Whole Family", "description": "No description available",
-    "poster_name": "Crafty Corner", "follower_count": "26k", "tag_list": "diy,craft,kids,home",
-    "is_image_or_video": "image", "image_src": "https://i.pinimg.com/originals/ab/cd/ef.jpg",
-    "downloaded": 1, "save_location": "Local save in /data/diy-and-crafts",
-    "category": "diy-and-crafts",
-}  # fmt: skip
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -84,7 +75,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         settings = replace(settings, gateway_workers=args.workers)
     with bench_stack(settings, args.running) as (local, gateway_pid):
         topic = create_topic(local)
-        values = [compact({**ROW, "index": i}) for i in range(args.records)]
+        values = [compact({**PIN, "index": i}) for i in range(args.records)]
         url = local.gateway
         gateway = CpuMeter(gateway_pid)
         result: dict[str, Any] = {
@@ -378,7 +369,7 @@ def direct_produce(meter: CpuMeter, settings: Settings, topic: str, values: list
 
 
 def one_record(i: int) -> bytes:
-    return ('{"records":[{"value":' + compact({**ROW, "index": i}) + "}]}").encode()
+    return ('{"records":[{"value":' + compact({**PIN, "index": i}) + "}]}").encode()
 
 
 async def single_load(meter: CpuMeter, url: str, topic: str, seconds: float, count: int) -> dict:

@@ -42,17 +42,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ingestion.bench import emit
+from ingestion.bench import PIN, emit
 from ingestion.config import ENTITIES, Settings
 
-PIN = {
-    "index": 0, "unique_id": "0f9c1f5e-5a3b-4a57-8f55-3c8c3d0a8d1e",
-    "title": "25 Easy DIY Crafts for the Whole Family", "description": "No description available",
-    "poster_name": "Crafty Corner", "follower_count": "26k", "tag_list": "diy,craft,kids,home",
-    "is_image_or_video": "image", "image_src": "https://i.pinimg.com/originals/ab/cd/ef.jpg",
-    "downloaded": 1, "save_location": "Local save in /data/diy-and-crafts",
-    "category": "diy-and-crafts",
-}  # fmt: skip
 PARTS = ("kafka", "kinesis", "serving", "once", "busy")
 SERVICE_OF = {"kafka": "kafka", "once": "kafka", "kinesis": "kinesis", "serving": "kinesis"}
 
@@ -452,19 +444,14 @@ def bench_serving(settings: Settings, rate: int, seconds: float, trigger: int) -
 
 
 def bench_once(settings: Settings, queued: int) -> dict:
-    from ingestion.landing.producers import kafka_producer
+    from ingestion.landing.producers import kafka_producer, produce_waiting
 
     create_topics(settings)
     producer = kafka_producer(settings.bootstrap_servers, **{"linger.ms": 50,
                               "batch.num.messages": 10000, "compression.type": "lz4"})  # fmt: skip
     started = time.perf_counter()
     for i in range(queued):
-        while True:
-            try:
-                producer.produce(settings.topic(ENTITIES[i % 3]), payload(i))
-                break
-            except BufferError:
-                producer.poll(0.05)
+        produce_waiting(producer, settings.topic(ENTITIES[i % 3]), payload(i))
     if producer.flush(120):
         raise RuntimeError("the queue-filling producer did not flush")
     fill = time.perf_counter() - started

@@ -7,7 +7,6 @@ down together, as when a container dies. Progress is read from the queries' chec
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -20,6 +19,7 @@ from pathlib import Path
 from ingestion.config import ENTITIES, Settings
 from ingestion.errors import PinpipeError
 from ingestion.landing.jobs import checkpoint
+from ingestion.stack.processes import signal_group
 
 LAYER = {"kafka": "batch", "kinesis": "stream"}
 STOP_TIMEOUT = 120.0
@@ -91,7 +91,7 @@ class LandingJob:
 
     def _kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            _signal_group(self.process.pid, signal.SIGKILL)
+            signal_group(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
     def stop(self) -> int | None:
@@ -103,7 +103,7 @@ class LandingJob:
             try:
                 return self.process.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
-                _signal_group(self.process.pid, signal.SIGKILL)
+                signal_group(self.process.pid, signal.SIGKILL)
                 return self.process.wait()
 
     def restart_if_exited(self) -> bool:
@@ -173,8 +173,3 @@ def _commits(settings: Settings, layer: str, entity: str) -> int:
         return sum(1 for p in folder.iterdir() if p.name.isdigit())
     except OSError:
         return 0
-
-
-def _signal_group(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, sig)

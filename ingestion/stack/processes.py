@@ -77,9 +77,9 @@ class Tracked:
         pid = self.pid()
         if pid is None:
             return False
-        _signal_group(pid, signal.SIGKILL if force else signal.SIGTERM)
+        signal_group(pid, signal.SIGKILL if force else signal.SIGTERM)
         if not wait_for(lambda: not _running(pid), timeout):
-            _signal_group(pid, signal.SIGKILL)
+            signal_group(pid, signal.SIGKILL)
             wait_for(lambda: not _running(pid), 10)
         self.pid_file.unlink(missing_ok=True)
         return True
@@ -131,7 +131,7 @@ def is_alive(pid: int, marker: str) -> bool:
     return marker in cmdline
 
 
-def _signal_group(pid: int, sig: int) -> None:
+def signal_group(pid: int, sig: int) -> None:
     try:
         os.killpg(pid, sig)
     except ProcessLookupError:
