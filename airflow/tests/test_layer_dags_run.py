@@ -108,7 +108,7 @@ def test_each_dag_builds_its_own_layer(
         assert pid is not None, landing_process(settings).log_tail(60)
         wait_for_stream_bronze(settings)
         _, speed = run("pinpipe_kinesis_keeper")  # finds it running, stages what it landed
-        assert landing_process(settings).pid() == pid
+        assert landing_process(settings).pid() == pid, landing_process(settings).log_tail(60)
     finally:
         landing_process(settings).stop(timeout=30)
     staged = rows(settings, f"select ind from {schema}.stg_pinterest__stream_pins")
