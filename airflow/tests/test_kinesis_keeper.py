@@ -12,13 +12,14 @@ import pytest
 
 from ingestion.config import Settings
 from ingestion.errors import PinpipeError
+from ingestion.stack import Stack
 from ingestion.stack.processes import wait_for
 
 
 def test_keep_running_starts_once_and_restarts_after_a_crash(
     settings: Settings, tmp_path: Path, landing_stand_in: Callable[..., str]
 ) -> None:
-    from pinpipe_dags.keeper import keep_running, landing_process
+    from pinpipe_dags.keeper import NAME, keep_running, landing_process
 
     local = replace(settings, state_dir=tmp_path, airflow_land_kinesis_command=landing_stand_in())
     tracked = landing_process(local)
@@ -32,6 +33,7 @@ def test_keep_running_starts_once_and_restarts_after_a_crash(
         assert wait_for(lambda: tracked.is_stale(), timeout=10)
         again, started = keep_running(local)
         assert started and again != pid
+        assert Stack(local).down() == [NAME]  # `pinpipe stack down` stops it too
     finally:
         tracked.stop(timeout=10)
     assert tracked.pid() is None

@@ -58,13 +58,20 @@ class Stack:
         self.log(f"{name} at {service.address(self.settings)} (not run by this stack)")
 
     def down(self, services: Iterable[str] | None = None) -> list[str]:
-        """Stop the services this state dir's pid files record, gateway first."""
+        """Stop the services this state dir's pid files record, gateway first. Stopping the
+        whole stack first stops the other processes tracked there, the landing job the
+        Airflow keeper started, so nothing writes to the lake or reads the servers after."""
         stopped = []
-        for name in reversed(self.names(services)):
+        jobs = [] if services is not None else self.jobs()
+        for name in jobs + list(reversed(self.names(services))):
             if self.stop(name, timeout=30):
                 stopped.append(name)
                 self.log(f"stopped {name}")
         return stopped
+
+    def jobs(self) -> list[str]:
+        """The processes tracked in the run dir that are not services."""
+        return sorted(p.stem for p in self.settings.run_dir.glob("*.pid") if p.stem not in SERVICES)
 
     def kill(self, name: str) -> None:
         """SIGKILL a service (fault injection); ``restart`` brings it back."""
@@ -78,11 +85,11 @@ class Stack:
         self.start(name)
 
     def stop(self, name: str, *, timeout: float, force: bool = False) -> bool:
-        """Stop one service and wait until its ports are released: the kernel may close a
-        killed process's sockets a moment after the process is reaped. True if it ran."""
+        """Stop one service (or job) and wait until its ports are released: the kernel may
+        close a killed process's sockets a moment after the process is reaped. True if it ran."""
         if not self.tracked(name).stop(timeout=timeout, force=force):
             return False
-        ports = SERVICES[name].ports(self.settings)
+        ports = SERVICES[name].ports(self.settings) if name in SERVICES else []
         wait_for(lambda: all(port_is_free(self.settings.host, p) for p in ports), 10)
         return True
 
