@@ -4,7 +4,8 @@
     one per layer and entity of the contract, with the layer's bronze columns. Runs
     on-run-start for the local target only (var register_bronze); on Databricks the bronze
     tables are real tables already. An empty location gets an empty table with the bronze
-    columns, which the landing jobs then append to.
+    columns, which the landing jobs then append to. One `show tables` per schema finds what is
+    registered already, so a run that has nothing to register sends no other statement.
 #}
 {% macro register_bronze_tables() %}
     {% if execute and var('register_bronze') | string | lower == 'true' %}
@@ -12,8 +13,16 @@
         {% for table in graph.sources.values() if table.source_name == 'pinterest' %}
             {% do sources.update({table.name: table}) %}
         {% endfor %}
+        {% set registered = [] %}
+        {% set schemas = run_query('show schemas').columns[0].values() | map('lower') | list %}
         {% for schema in sources.values() | map(attribute='schema') | unique %}
-            {% do run_query('create schema if not exists ' ~ schema) %}
+            {% if schema | lower not in schemas %}
+                {% do run_query('create schema if not exists ' ~ schema) %}
+            {% endif %}
+            {% set tables = run_query('show tables in ' ~ schema) %}
+            {% for name in tables.columns['tableName'].values() %}
+                {% do registered.append((schema ~ '.' ~ name) | lower) %}
+            {% endfor %}
         {% endfor %}
         {% for layer, spec in var('contract')['layers'].items() %}
             {% set columns = [] %}
@@ -22,11 +31,14 @@
             {% endfor %}
             {% for entity in var('contract')['entities'] %}
                 {% set table = sources[layer ~ '_' ~ entity] %}
-                {% do run_query(
-                    'create table if not exists ' ~ table.schema ~ '.' ~ table.identifier
-                    ~ ' (' ~ columns | join(', ') ~ ') using delta location '
-                    ~ "'" ~ var('lake_dir') ~ '/bronze/' ~ table.name ~ "'"
-                ) %}
+                {% set relation = table.schema ~ '.' ~ table.identifier %}
+                {% if relation | lower not in registered %}
+                    {% do run_query(
+                        'create table if not exists ' ~ relation
+                        ~ ' (' ~ columns | join(', ') ~ ') using delta location '
+                        ~ "'" ~ var('lake_dir') ~ '/bronze/' ~ table.name ~ "'"
+                    ) %}
+                {% endif %}
             {% endfor %}
         {% endfor %}
     {% endif %}
