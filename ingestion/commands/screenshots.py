@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
 
 from ingestion.config import Settings
@@ -46,6 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.screenshots import IMAGES, take
 
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)  # SIGTERM stops what it started, as Ctrl-C does
     out = args.out or settings.project_dir / IMAGES
     taken = take(settings, out, dbt=args.only != "airflow", airflow=args.only != "dbt")
     print(f"{len(taken)} pictures in {out}")
