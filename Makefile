@@ -9,7 +9,7 @@ STATE  := .local
 JARS   := $(STATE)/jars
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps demo test test-fast lint airflow clean clean-all
+.PHONY: help setup system-deps demo test test-fast lint airflow screenshots clean clean-all
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,14 +38,20 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Debian packages: $(1) the packages, $(2) what needs them. Installs only what is missing, and
+# only as root; otherwise says what to run.
+define apt-install
+@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+if [ -z "$$missing" ]; then echo "system packages present: $(1)"; \
+elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+else echo "missing system packages for $(2): $$missing (run \`sudo make $@\` or \`sudo apt-get install $$missing\`)" >&2; exit 1; fi
+endef
+
 # System packages the tests need: a PostgreSQL server (the source-database dialect tests start
-# their own throw-away instance). Installs only what is missing, and only as root.
+# their own throw-away instance).
 SYSTEM_PACKAGES := postgresql
 system-deps: ## apt-install missing system packages (PostgreSQL server for the tests; as root)
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
-	if [ -z "$$missing" ]; then echo "system packages present: $(SYSTEM_PACKAGES)"; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "missing system packages: $$missing (run \`sudo make system-deps\`)" >&2; exit 1; fi
+	$(call apt-install,$(SYSTEM_PACKAGES),the tests)
 
 profiles.yml:
 	cp profiles.example.yml profiles.yml
@@ -55,6 +61,10 @@ demo: setup ## set up, then run the main job end to end and print the answers
 
 airflow: setup ## run Airflow 3 (SQLite, LocalExecutor) with the pinpipe DAGs, on the local stack
 	$(BIN)/pinpipe airflow
+
+screenshots: setup ## PNGs of the dbt lineage and the Airflow DAGs in docs/images (after a demo; installs Chromium as root)
+	$(call apt-install,chromium,the screenshots)
+	$(BIN)/pinpipe screenshots
 
 test: setup ## set up, then run every test (Python, dbt, Airflow, lint)
 	$(BIN)/ruff check ingestion airflow

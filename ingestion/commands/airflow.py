@@ -129,26 +129,28 @@ def prepare(settings: Settings, env: dict[str, str]) -> None:
             raise PinpipeError(f"`airflow {' '.join(step[1:3])}` failed:\n{done.stderr[-2000:]}")
 
 
-def supervise(env: dict[str, str]) -> int:
-    """Run the components until one stops or this process is told to; then stop them all."""
+def start(
+    env: dict[str, str],
+    components: tuple[tuple[str, ...], ...] = COMPONENTS,
+    *,
+    log: Path | None = None,
+) -> list[subprocess.Popen]:
+    """Start Airflow components, each in its own process group; output to ``log`` if given."""
     airflow = str(Path(sys.executable).with_name("airflow"))
-    processes = [
-        subprocess.Popen([airflow, *component], env=env, start_new_session=True)
-        for component in COMPONENTS
-    ]
-
-    def stop(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
+    out = open(log, "a") if log else None  # noqa: SIM115 (the children hold it open)
     try:
-        while all(process.poll() is None for process in processes):
-            time.sleep(0.5)
-        failed = next(p for p in processes if p.poll() is not None)
-        print(f"pinpipe airflow: `airflow {failed.args[1]}` exited ({failed.returncode})")
-        code = 1
-    except KeyboardInterrupt:
-        code = 0
+        return [
+            subprocess.Popen([airflow, *component], env=env, start_new_session=True,
+                             stdout=out, stderr=subprocess.STDOUT if out else None)
+            for component in components
+        ]  # fmt: skip
+    finally:
+        if out:
+            out.close()
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM each component's process group; SIGKILL what still runs 30 s later."""
     for process in processes:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -157,6 +159,26 @@ def supervise(env: dict[str, str]) -> int:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def supervise(env: dict[str, str]) -> int:
+    """Run the components until one stops or this process is told to; then stop them all."""
+    processes = start(env)
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        failed = next(p for p in processes if p.poll() is not None)
+        print(f"pinpipe airflow: `airflow {failed.args[1]}` exited ({failed.returncode})")
+        code = 1
+    except KeyboardInterrupt:
+        code = 0
+    stop(processes)
     return code
 
 
