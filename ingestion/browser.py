@@ -9,9 +9,7 @@ the protocol does both. Chromium is Debian's package (``apt-get install chromium
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.errors import BadInput, PinpipeError
+from ingestion.stack.processes import signal_group, wait_for
 
 CHROMIUM = "chromium"
 
@@ -62,12 +61,14 @@ class Browser:
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not port_file.is_file() or len(port_file.read_text().splitlines()) < 2:
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                self.__exit__(None, None, None)
-                raise BrowserError("chromium did not start its DevTools endpoint")
-            time.sleep(0.1)
+
+        def listening() -> bool:
+            return port_file.is_file() and len(port_file.read_text().splitlines()) >= 2
+
+        wait_for(lambda: listening() or self._process.poll() is not None, 30, interval=0.1)
+        if not listening():
+            self.__exit__(None, None, None)
+            raise BrowserError("chromium did not start its DevTools endpoint")
         port, path = port_file.read_text().splitlines()[:2]
         self._socket = connect(f"ws://127.0.0.1:{port}{path}", max_size=None)
         target = self._call("Target.createTarget", url="about:blank")["targetId"]
@@ -84,14 +85,12 @@ class Browser:
         if getattr(self, "_socket", None) is not None:
             self._socket.close()
         # Chromium's helper processes share its process group: stop them all
-        for signum, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, None)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._process.pid, signum)
-            try:
-                self._process.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        signal_group(self._process.pid, signal.SIGTERM)
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            signal_group(self._process.pid, signal.SIGKILL)
+            self._process.wait()
         self._log.close()
         self._profile.cleanup()
 
@@ -128,11 +127,8 @@ class Browser:
 
     def wait_for(self, expression: str, what: str, timeout: float = 90) -> None:
         """Wait until ``expression`` is true in the page, then until the page is still."""
-        deadline = time.monotonic() + timeout
-        while not self.evaluate(expression):
-            if time.monotonic() > deadline:
-                raise BrowserError(f"the page never showed {what} ({timeout:.0f} s)")
-            time.sleep(0.5)
+        if not wait_for(lambda: bool(self.evaluate(expression)), timeout, interval=0.5):
+            raise BrowserError(f"the page never showed {what} ({timeout:.0f} s)")
         time.sleep(2)  # layout animations and fonts
 
     def screenshot(self, path: Path) -> int:

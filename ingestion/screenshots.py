@@ -26,6 +26,7 @@ from ingestion.browser import Browser, chromium_path
 from ingestion.config import Settings
 from ingestion.dbt_runner import run_dbt, target_dir
 from ingestion.errors import BadInput, PinpipeError
+from ingestion.stack.processes import wait_for
 from ingestion.stack.services import free_port
 from ingestion.stack.stack import Stack
 
@@ -197,15 +198,15 @@ def answers(url: str) -> bool:
 
 def wait_until(ready: Callable[[], bool], what: str, processes: list, log: Path,
                timeout: float = 300) -> None:  # fmt: skip
-    deadline = time.monotonic() + timeout
-    while not ready():
+    def settled() -> bool:
         exited = [p for p in processes if p.poll() is not None]
         if exited:
             raise PinpipeError(f"`airflow {exited[0].args[1]}` exited while waiting for {what}; "
                                f"log: {log}")  # fmt: skip
-        if time.monotonic() > deadline:
-            raise PinpipeError(f"no {what} after {timeout:.0f} s; log: {log}")
-        time.sleep(1)
+        return ready()
+
+    if not wait_for(settled, timeout, interval=1):
+        raise PinpipeError(f"no {what} after {timeout:.0f} s; log: {log}")
 
 
 def shot(browser: Browser, path: Path, say: Callable[[str], None]) -> Path:
