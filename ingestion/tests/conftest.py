@@ -6,6 +6,7 @@ never see each other's data; the resolved jars and node packages are shared from
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,9 @@ def spark(settings: Settings):
     session = spark_session(settings, "pinpipe-tests", catalog=False)
     yield session
     session.stop()
+    # py4j closes its last connection from __del__ at exit, after pytest closed the streams
+    # that Airflow's logging config writes to: keep its INFO goodbye out of them
+    logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
 @pytest.fixture(scope="session")
