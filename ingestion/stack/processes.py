@@ -6,6 +6,7 @@ so a pid reused by an unrelated process after a reboot or crash reads as stale, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -72,11 +73,19 @@ class Tracked:
         self.pid_file.write_text(json.dumps({"pid": process.pid, "marker": marker}))
         return process.pid
 
-    def stop(self, *, timeout: float, force: bool = False) -> bool:
-        """SIGTERM (or SIGKILL with ``force``) the process group; True if something was running."""
+    def stop(self, *, timeout: float, force: bool = False, leader_first: bool = False) -> bool:
+        """SIGTERM (or SIGKILL with ``force``) the process group; True if something was running.
+
+        ``leader_first``: SIGTERM only the group's leader and let it stop its children, as
+        `pinpipe land` stops its queries and then its Spark JVM; what is left of the group
+        gets SIGTERM once the leader is gone. A JVM signalled beside its leader dies under
+        the leader's clean stop."""
         pid = self.pid()
         if pid is None:
             return False
+        if leader_first and not force:
+            _signal(pid, signal.SIGTERM)
+            wait_for(lambda: not _running(pid), timeout)
         signal_group(pid, signal.SIGKILL if force else signal.SIGTERM)
         if not wait_for(lambda: not _running(pid), timeout):
             signal_group(pid, signal.SIGKILL)
@@ -137,6 +146,11 @@ def signal_group(pid: int, sig: int) -> None:
     except ProcessLookupError:
         pass
     except PermissionError:
+        _signal(pid, sig)
+
+
+def _signal(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
 
 

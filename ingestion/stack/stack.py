@@ -64,7 +64,7 @@ class Stack:
         stopped = []
         jobs = [] if services is not None else self.jobs()
         for name in jobs + list(reversed(self.names(services))):
-            if self.stop(name, timeout=30):
+            if self.stop(name, timeout=30, leader_first=name in jobs):
                 stopped.append(name)
                 self.log(f"stopped {name}")
         return stopped
@@ -84,10 +84,12 @@ class Stack:
         self.stop(name, timeout=30)
         self.start(name)
 
-    def stop(self, name: str, *, timeout: float, force: bool = False) -> bool:
+    def stop(
+        self, name: str, *, timeout: float, force: bool = False, leader_first: bool = False
+    ) -> bool:
         """Stop one service (or job) and wait until its ports are released: the kernel may
         close a killed process's sockets a moment after the process is reaped. True if it ran."""
-        if not self.tracked(name).stop(timeout=timeout, force=force):
+        if not self.tracked(name).stop(timeout=timeout, force=force, leader_first=leader_first):
             return False
         ports = SERVICES[name].ports(self.settings) if name in SERVICES else []
         wait_for(lambda: all(port_is_free(self.settings.host, p) for p in ports), 10)

@@ -134,3 +134,44 @@ def _read_one(settings: Settings, topic: str, partition: int, offset: int) -> by
 def _is_zombie(pid: int) -> bool:
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+# A job like `pinpipe land`: on SIGTERM it stops its child itself (as the landing stops its
+# queries, then its Spark JVM); the child writes down the signal that stopped it.
+CHILD = """
+import signal, sys, time
+def note(sig, _):
+    open(sys.argv[1], "a").write(signal.Signals(sig).name + "\\n")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, note)
+signal.signal(signal.SIGINT, note)
+time.sleep(300)
+"""
+LEADER = """
+import signal, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1], sys.argv[2]])
+def stop(*_):
+    time.sleep(0.5)  # a clean stop takes a moment
+    child.send_signal(signal.SIGINT)
+    child.wait()
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+print("child started", flush=True)
+time.sleep(300)
+"""
+
+
+def test_down_lets_a_job_stop_its_own_children(tmp_path, settings: Settings):
+    from ingestion.stack.processes import wait_for
+
+    stack = Stack(Settings(project_dir=settings.project_dir, state_dir=tmp_path))
+    job = stack.tracked("land-stand-in")
+    notes = tmp_path / "child-signals"
+    job.start([sys.executable, "-c", LEADER, CHILD, str(notes)], env=dict(os.environ),
+              cwd=tmp_path, marker=str(notes))  # fmt: skip
+    assert wait_for(lambda: "child started" in job.log_tail(), timeout=30), job.log_tail()
+    assert stack.down(["kafka"]) == []  # stopping some services leaves jobs alone
+    assert job.pid() is not None
+    assert stack.down() == ["land-stand-in"]
+    assert notes.read_text() == "SIGINT\n"  # from its leader, not a SIGTERM to the group
+    assert job.pid() is None
