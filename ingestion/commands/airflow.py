@@ -24,6 +24,7 @@ from pathlib import Path
 from ingestion.config import Settings
 from ingestion.dbt_runner import manifest_file, run_dbt
 from ingestion.errors import PinpipeError
+from ingestion.stack.processes import signal_group
 
 COMPONENTS = (
     ("api-server",),
@@ -153,12 +154,12 @@ def stop(processes: list[subprocess.Popen]) -> None:
     """SIGTERM each component's process group; SIGKILL what still runs 30 s later."""
     for process in processes:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+            signal_group(process.pid, signal.SIGTERM)
     for process in processes:
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            signal_group(process.pid, signal.SIGKILL)
             process.wait()
 
 
