@@ -5,7 +5,7 @@ the kill lands mid-stream, not during its JVM's start; ``at_s`` is when the faul
 
 kinesis-local, stopped gracefully, takes about 30 s to exit (it waits for open connections)
 and writes its data before it does, but while requests keep coming it sometimes does not
-exit within 120 s; it is then SIGKILLed (``forced_kill`` in the fault's record). SIGKILL
+exit at all; after twice that wait it is SIGKILLed (``forced_kill`` in the fault's record). SIGKILL
 loses what it took since its last write (every 5 s) and, during a write, leaves an empty data
 file it cannot start from.
 """
@@ -32,7 +32,7 @@ from ingestion.chaos.plan import (
 )
 from ingestion.chaos.threads import Threads
 
-KINESIS_STOP_TIMEOUT = 120.0  # longer than kinesis-local's own 30 s shutdown wait
+KINESIS_STOP_TIMEOUT = 60.0  # twice kinesis-local's own 30 s wait for open connections
 START_ATTEMPTS = 3  # a service that fails to start (its port not yet free, ...) is tried again
 SERVICE_OF = {
     KILL_BROKER: "kafka",
