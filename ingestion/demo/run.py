@@ -61,13 +61,16 @@ STEPS = {
     "dbt-docs": "dbt docs generate: the documentation site",
     "marts": "marts: read the gold marts",
     "next-batch": "next batch: events {next_start}-{events} to Kafka, land them, dbt run the "
-    "batch layer, the merge and fct_pin_posts",
+    "batch layer, the quarantine, the merge and fct_pin_posts",
     "stop": "stop: stop the ingestion services this run started (the SQL server stays)",
 }
 LAYER_OF = {"kafka": "batch", "kinesis": "stream"}
 MERGED_MODELS = ("int_pins_merged", "int_geolocations_merged", "int_users_merged")
-# the batch layer, the merge, and the fact table that names each row's layer
-NEXT_BATCH_ARGS = ["run", "--select", "tag:batch", "path:models/intermediate", "fct_pin_posts"]
+# the batch layer and the quarantine (every bronze row stays staged or quarantined), the
+# merge, and the fact table that names each row's layer
+NEXT_BATCH_ARGS = [
+    "run", "--select", "tag:batch", QUARANTINE_MODEL, "path:models/intermediate", "fct_pin_posts"
+]  # fmt: skip
 
 
 class DemoError(PinpipeError):
@@ -299,15 +302,13 @@ class Demo:
                     self.settings, f"select count(*) from {table}"
                 ).rows[0][0]
             self.summary.question_marts = len(self.marts)
-            self.summary.quarantined = self.quarantined(manifest)
-            for (_, layer), n in self.summary.quarantined.items():
-                self.summary.paths[layer].quarantined += n
+            self.count_quarantined(manifest)
             self.summary.merged_won = self.merged_won(manifest)
             for table in self.marts:
                 step.write("\n".join(render(table, 0)) + "\n")
             step.note = f"{len(self.marts)} question marts"
 
-    def quarantined(self, manifest: dict[str, Any]) -> dict[tuple[str, str], int]:
+    def count_quarantined(self, manifest: dict[str, Any]) -> None:
         """Quarantined records per reason and layer among those landed by this run."""
         from ingestion.warehouse import query
 
@@ -318,7 +319,11 @@ class Demo:
             f"select reject_reason, source_layer, count(*) from {table}"
             f" where landed_at >= timestamp '{since}' group by reject_reason, source_layer",
         )
-        return {(reason, layer): n for reason, layer, n in result.rows}
+        self.summary.quarantined = {(reason, layer): n for reason, layer, n in result.rows}
+        for layer, counts in self.summary.paths.items():
+            counts.quarantined = sum(
+                n for (_, of), n in self.summary.quarantined.items() if of == layer
+            )
 
     def merged_won(self, manifest: dict[str, Any]) -> dict[str, int]:
         """Rows of the merged tables per layer whose version won the lambda merge."""
@@ -351,6 +356,7 @@ class Demo:
             invoke_dbt(self.settings, NEXT_BATCH_ARGS, target="local", log_path=step.log_path)
             manifest = read_manifest(target_dir(self.settings))
             self.summary.merged_won_next = self.merged_won(manifest)
+            self.count_quarantined(manifest)
             step.note = f"{note}; merged rows won: " + ", ".join(
                 f"{n:,} {layer}" for layer, n in self.summary.merged_won_next.items()
             )

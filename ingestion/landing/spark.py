@@ -57,6 +57,10 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         # adaptive query execution re-plans every query; on small local data that costs more
         # than it saves (measured in docs/dbt.md)
         "spark.sql.adaptive.enabled": "false",
+        # expressions outside whole-stage code (projections, Delta's log reads and file
+        # statistics) are interpreted, not compiled: generating their code costs more per
+        # statement and per micro-batch than it saves per row at these sizes (docs/dbt.md)
+        "spark.sql.codegen.factoryMode": "NO_CODEGEN",
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
