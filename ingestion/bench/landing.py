@@ -24,6 +24,7 @@ machine").
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -63,7 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "through the SQL server - acknowledged). Part "
             "once: queues --queued records in Kafka and times `pinpipe land kafka --once` over "
             "them. These start the stack's Kafka or Kinesis server when it is not running "
-            "(and leave it running). Part busy: starts the Kinesis source's Python worker, "
+            "(and leave it running), on topics and streams of their own that they delete at "
+            "the end. Part busy: starts the Kinesis source's Python worker, "
             "three at once as a landing job's three queries do, --worker-starts times "
             "per variant (as Spark starts it, with pyspark compiled, through pinpipe's "
             "launcher), first without and then beside --hogs CPU hogs, and reports the seconds "
@@ -112,15 +114,23 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                             lake_dir=Path(tmp) / part / "lake",
                             checkpoint_dir=Path(tmp) / part / "checkpoints")  # fmt: skip
             load_before = os.getloadavg()[0]
-            if part == "serving":
-                result["serving"] = bench_serving(local, args.serving_rate, args.seconds, trigger)
-            elif part == "once":
-                result["kafka_once"] = bench_once(local, args.queued)
-            elif part == "busy":
-                result["busy_worker_start"] = bench_busy(Path(tmp), args.hogs, args.worker_starts)
-            else:
-                rate = args.kafka_rate if part == "kafka" else args.kinesis_rate
-                result[part] = bench_latency(local, part, rate, args.seconds, trigger)
+            try:
+                if part == "serving":
+                    result["serving"] = bench_serving(
+                        local, args.serving_rate, args.seconds, trigger
+                    )
+                elif part == "once":
+                    result["kafka_once"] = bench_once(local, args.queued)
+                elif part == "busy":
+                    result["busy_worker_start"] = bench_busy(
+                        Path(tmp), args.hogs, args.worker_starts
+                    )
+                else:
+                    rate = args.kafka_rate if part == "kafka" else args.kinesis_rate
+                    result[part] = bench_latency(local, part, rate, args.seconds, trigger)
+            finally:
+                if part in SERVICE_OF:
+                    drop_own(local, SERVICE_OF[part])
             key = {"once": "kafka_once", "busy": "busy_worker_start"}.get(part, part)
             if part != "busy":  # the busy part notes the load of each of its conditions
                 result[key]["load_average_1m"] = [round(load_before, 1),
@@ -160,6 +170,27 @@ def create_streams(settings: Settings, client: Any) -> None:
         client.get_waiter("stream_exists").wait(
             StreamName=settings.stream(entity), WaiterConfig={"Delay": 1}
         )
+
+
+def drop_own(settings: Settings, service: str) -> None:
+    """Delete the topics or streams a part created on the stack's servers. kinesis-local
+    rewrites its whole state every few seconds, so streams left behind would cost its CPU
+    for as long as it runs (docs/stack.md)."""
+    if service == "kafka":
+        from confluent_kafka.admin import AdminClient
+
+        admin = AdminClient({"bootstrap.servers": settings.bootstrap_servers})
+        existing = admin.list_topics(timeout=30).topics
+        ours = [settings.topic(e) for e in ENTITIES if settings.topic(e) in existing]
+        for future in admin.delete_topics(ours).values() if ours else ():
+            future.result(30)
+    else:
+        from ingestion.landing.kinesis_reader import kinesis_client
+
+        client = kinesis_client(settings.kinesis_url, settings.aws_region, local=True)
+        for entity in ENTITIES:
+            with contextlib.suppress(client.exceptions.ResourceNotFoundException):
+                client.delete_stream(StreamName=settings.stream(entity))
 
 
 def land(settings: Settings, source: str, *extra: str) -> subprocess.Popen:
