@@ -188,8 +188,10 @@ def drop_own(settings: Settings, service: str) -> None:
         from ingestion.landing.kinesis_reader import kinesis_client
 
         client = kinesis_client(settings.kinesis_url, settings.aws_region, local=True)
+        errors = client.exceptions
+        gone = (errors.ResourceNotFoundException, errors.ResourceInUseException)
         for entity in ENTITIES:
-            with contextlib.suppress(client.exceptions.ResourceNotFoundException):
+            with contextlib.suppress(*gone):  # deleted, or being deleted already
                 client.delete_stream(StreamName=settings.stream(entity))
 
 

@@ -7,6 +7,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from dataclasses import replace
 
 import pytest
 
@@ -110,6 +112,34 @@ def test_down_stops_only_what_it_started(own: Stack):
         assert own.down() == []
     finally:
         bystander.kill()
+
+
+def test_a_benchmark_part_deletes_the_topics_and_streams_it_created(own: Stack):
+    """kinesis-local rewrites its whole state every 5 s: streams left behind cost its CPU."""
+    from confluent_kafka.admin import AdminClient
+
+    from ingestion.bench.landing import create_streams, create_topics, drop_own
+
+    own.up(["kafka", "kinesis"])  # an earlier test stops them
+    part = replace(own.settings, topic_prefix="benchpart", stream_prefix="benchpart")
+    client = _kinesis(part)
+    create_topics(part)
+    create_streams(part, client)
+    for service in ("kafka", "kinesis", "kinesis"):  # the second time: nothing left, no error
+        drop_own(part, service)
+
+    admin = AdminClient({"bootstrap.servers": part.bootstrap_servers})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith("benchpart")]
+        streams = [n for n in client.list_streams()["StreamNames"] if n.startswith("benchpart")]
+        if not topics and not streams:
+            break
+        time.sleep(0.5)
+    assert (topics, streams) == ([], [])
+    assert sorted(client.list_streams()["StreamNames"]) == sorted(
+        own.settings.stream(e) for e in ENTITIES
+    )
 
 
 def _kinesis(settings: Settings):
