@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import replace
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from ingestion.cli import main
 from ingestion.config import ENTITIES, Settings
 from ingestion.stack import Stack, StackError
+from ingestion.stack.processes import wait_for
 from ingestion.stack.services import free_port
 
 
@@ -129,14 +129,12 @@ def test_a_benchmark_part_deletes_the_topics_and_streams_it_created(own: Stack):
         drop_own(part, service)
 
     admin = AdminClient({"bootstrap.servers": part.bootstrap_servers})
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith("benchpart")]
-        streams = [n for n in client.list_streams()["StreamNames"] if n.startswith("benchpart")]
-        if not topics and not streams:
-            break
-        time.sleep(0.5)
-    assert (topics, streams) == ([], [])
+
+    def left_behind() -> list[str]:
+        names = [*admin.list_topics(timeout=10).topics, *client.list_streams()["StreamNames"]]
+        return [name for name in names if name.startswith("benchpart")]
+
+    assert wait_for(lambda: not left_behind(), 30, 0.5), left_behind()
     assert sorted(client.list_streams()["StreamNames"]) == sorted(
         own.settings.stream(e) for e in ENTITIES
     )
