@@ -7,10 +7,9 @@
     - Among versions of one layer the latest received wins (then the latest landed, then the
       highest record_id), so exact re-sends collapse to one row.
     - Incremental Delta merge on `ind`. What only incremental runs do is in the two macros
-      below: read each layer's rows landed at or after that layer's watermark (the latest
-      landed_at merged from it; `>=`, so rows landed at the watermark are read again and merge
-      to the same result), and never let a stream row replace a key whose merged row is a
-      batch version. A second run with no new rows changes nothing.
+      below: read each layer's rows landed after that layer's watermark (the latest landed_at
+      merged from it), and never let a stream row replace a key whose merged row is a batch
+      version. A second run with no new rows changes nothing.
 #}
 {% macro lambda_merge(entity) -%}
     {{ config(
@@ -86,10 +85,16 @@
     landed_at
 {%- endmacro %}
 
-{#- incremental runs: only the staged rows landed at or after the layer's watermark -#}
+{#-
+    incremental runs: only the staged rows landed after the layer's watermark. Landing stamps
+    one landed_at per micro-batch and commits it at once, and the base models take a
+    micro-batch whole (parse_bronze), so every row landed at the watermark was read by the
+    run that merged it. (`>=` would merge the latest micro-batch again: with
+    `pinpipe land kafka --once`, the whole previous batch.)
+-#}
 {% macro lambda_merge_since_watermark(layer) -%}
     {%- if is_incremental() -%}
-        where staged.landed_at >= (
+        where staged.landed_at > (
                 select coalesce(max(merged.landed_at), timestamp '1970-01-01')
                 from {{ this }} as merged
                 where merged.source_layer = '{{ layer }}'
