@@ -196,6 +196,25 @@ def test_running_the_merge_twice_gives_the_same_tables(dbt_rounds: DbtRounds) ->
         assert sorted_rows(dbt_rounds.after_rerun[name]) == sorted_rows(rows), name
 
 
+def test_an_incremental_merge_reads_and_rewrites_only_the_new_versions(
+    spark, dbt_rounds: DbtRounds
+) -> None:
+    """Round 1 landed as one micro-batch: the watermark is its landed_at, and round 2's merge
+    reads none of its rows again; the version it replaces is marked, not its file rewritten."""
+    path = dbt_rounds.project.table_path("int_pins_merged")
+    merges = [
+        row["operationMetrics"]
+        for row in spark.sql(f"describe history delta.`{path}`").orderBy("version").collect()
+        if row["operation"] == "MERGE"
+    ]
+    round_2, *rerun = merges
+    assert int(round_2["numSourceRows"]) == 2  # batch key 9 and stream key 11; key 1 is batch's
+    assert int(round_2["numTargetRowsUpdated"]) == 1 and int(round_2["numTargetRowsInserted"]) == 1
+    assert int(round_2["numTargetRowsCopied"]) == 0
+    assert int(round_2["numTargetDeletionVectorsAdded"]) >= 1
+    assert all(int(m["numSourceRows"]) == 0 for m in rerun)  # nothing landed since
+
+
 def test_serving_views_show_landed_stream_rows_before_the_merge(dbt_rounds: DbtRounds) -> None:
     before = by_ind(dbt_rounds.served_before_merge["pins_latest"])
     after = by_ind(dbt_rounds.served_after_merge["pins_latest"])
