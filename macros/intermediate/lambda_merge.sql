@@ -44,36 +44,34 @@
     ),
 
     {# batch before stream, then the latest arrival; exact re-sends collapse to one row #}
-    ranked as (
-        {{ lambda_rank('candidates') }}
-    ),
-
     final as (
-        select
-            {{ lambda_columns(entity) }}
-        from ranked
-        where version_rank = 1
+        {{ lambda_winning_versions('candidates', entity) }}
     )
 
     select * from final
 {%- endmacro %}
 
 {#-
-    The rows with `version_rank`, 1 for the version of each key that wins: batch before
+    The version of each key that wins among `rows`, with the merged columns: batch before
     stream, then the latest received, then landed, then the highest record id
 -#}
-{% macro lambda_rank(rows) -%}
+{% macro lambda_winning_versions(rows, entity) -%}
     select
-        *,
-        row_number() over (
-            partition by ind
-            order by
-                case source_layer when 'batch' then 0 else 1 end,
-                received_at desc,
-                landed_at desc,
-                record_id desc
-        ) as version_rank
-    from {{ rows }}
+        {{ lambda_columns(entity) }}
+    from (
+        select
+            *,
+            row_number() over (
+                partition by ind
+                order by
+                    case source_layer when 'batch' then 0 else 1 end,
+                    received_at desc,
+                    landed_at desc,
+                    record_id desc
+            ) as version_rank
+        from {{ rows }}
+    ) as ranked
+    where version_rank = 1
 {%- endmacro %}
 
 {#- the columns of a merged row: the entity's staged columns, then the winner's transport -#}

@@ -4,7 +4,7 @@
     plus the stream rows landed since the merge last took stream rows, parsed and cleaned by
     the same macros as the base models (parsed_bronze_rows) when the view is queried. The
     batch version of a key still wins and the same version order decides
-    (lambda_rank), so after the next merge the view shows what the merged table
+    (lambda_winning_versions), so after the next merge the view shows what the merged table
     holds. Only the stream is read fresh: the batch layer reaches the view through the merge.
 #}
 {% macro lambda_serving(entity) -%}
@@ -48,15 +48,8 @@
         from fresh_stream
     ),
 
-    ranked as (
-        {{ lambda_rank('unioned') }}
-    ),
-
     final as (
-        select
-            {{ lambda_columns(entity) }}
-        from ranked
-        where version_rank = 1
+        {{ lambda_winning_versions('unioned', entity) }}
     )
 
     select * from final
