@@ -84,11 +84,8 @@
 {%- endmacro %}
 
 {#-
-    incremental runs: only the staged rows landed after the layer's watermark. Landing stamps
-    one landed_at per micro-batch and commits it at once, and the base models take a
-    micro-batch whole (parse_bronze), so every row landed at the watermark was read by the
-    run that merged it. (`>=` would merge the latest micro-batch again: with
-    `pinpipe land kafka --once`, the whole previous batch.)
+    incremental runs: only the staged rows landed after the layer's watermark (why strict:
+    _macros.yml)
 -#}
 {% macro lambda_merge_since_watermark(layer) -%}
     {%- if is_incremental() -%}
