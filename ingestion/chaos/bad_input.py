@@ -13,6 +13,7 @@ import base64
 import json
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import requests
@@ -32,14 +33,9 @@ INVALID = (400, "ValidationException")  # Kinesis proxy: a field missing or of a
 
 _DROP = object()  # pin(index=_DROP): a record without that field
 
-
-def _with(record: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
-    """``record`` with ``fields`` set, and without those set to ``_DROP``."""
-    return {k: v for k, v in {**record, **fields}.items() if v is not _DROP}
-
-
-def pin(**fields: Any) -> dict[str, Any]:
-    record = {
+# a valid record of each entity; a case sets or drops some of its fields
+RECORDS: dict[str, dict[str, Any]] = {
+    "pin": {
         "index": 900_001,
         "unique_id": "c4a5a4a4-0000-4000-8000-000000000001",
         "title": "A bad record",
@@ -52,30 +48,32 @@ def pin(**fields: Any) -> dict[str, Any]:
         "downloaded": 1,
         "save_location": "Local save in /data/art",
         "category": "art",
-    }
-    return _with(record, fields)
-
-
-def geo(**fields: Any) -> dict[str, Any]:
-    record = {
+    },
+    "geo": {
         "ind": 900_001,
         "timestamp": "2020-01-01 00:00:00",
         "latitude": -45.5,
         "longitude": 120.25,
         "country": "Chad",
-    }
-    return _with(record, fields)
-
-
-def user(**fields: Any) -> dict[str, Any]:
-    record = {
+    },
+    "user": {
         "ind": 900_001,
         "first_name": "Bad",
         "last_name": "Record",
         "age": 33,
         "date_joined": "2016-01-01 00:00:00",
-    }
-    return _with(record, fields)
+    },
+}
+
+
+def record(entity: str, **fields: Any) -> dict[str, Any]:
+    """The valid ``entity`` record with ``fields`` set, and without those set to ``_DROP``."""
+    return {k: v for k, v in {**RECORDS[entity], **fields}.items() if v is not _DROP}
+
+
+pin = partial(record, "pin")
+geo = partial(record, "geo")
+user = partial(record, "user")
 
 
 @dataclass(frozen=True)

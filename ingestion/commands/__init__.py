@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import pkgutil
 import textwrap
 from collections.abc import Callable
-from dataclasses import fields
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -80,9 +80,12 @@ def number(kind: type[int] | type[float], minimum: float, *, above: bool = False
     return parse
 
 
-def from_args(cls: type[Options], args: argparse.Namespace, **values: Any) -> Options:
-    """The options dataclass ``cls`` from the parsed arguments of the same names; ``values``
-    override them, and fields without an argument keep their defaults."""
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+def from_args(
+    make: Callable[..., Options], args: argparse.Namespace, *positional: Any, **values: Any
+) -> Options:
+    """``make`` (an options dataclass, or any class or function) called with ``positional`` and,
+    for each of its parameters, the parsed argument of the same name; ``values`` override them,
+    and parameters without an argument keep their defaults."""
+    names = inspect.signature(make).parameters
     given = {name: getattr(args, name) for name in names if hasattr(args, name)}
-    return cls(**{**given, **values})
+    return make(*positional, **{**given, **values})

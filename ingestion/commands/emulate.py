@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ingestion.commands import number
+from ingestion.commands import from_args, number
 from ingestion.config import Settings
 from ingestion.errors import PinpipeError
 
@@ -163,26 +163,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.emulator.dirt import Dirt
     from ingestion.emulator.runner import Emulator, EndpointUnreachable, write_summary
 
-    emulator = Emulator(
+    emulator = from_args(
+        Emulator,
+        args,
         settings,
-        source_url=args.source_url,
-        mode=args.mode,
-        count=args.count,
-        skip=args.skip,
-        rate=args.rate,
-        batch_size=args.batch_size,
-        datetime_format=args.datetime_format,
-        url=args.url,
-        batch_url=args.batch_url,
-        stream_url=args.stream_url,
-        topic_prefix=args.topic_prefix,
-        stream_prefix=args.stream_prefix,
-        seed=args.seed,
         dirt=Dirt.parse(args.dirt if args.dirt is not None else settings.emulator_dirt),
-        retries=args.retries,
-        backoff=args.backoff,
-        timeout=args.timeout,
-        ack_log=args.ack_log,
         progress=not args.json and sys.stderr.isatty(),
     )
     summary = emulator.run()

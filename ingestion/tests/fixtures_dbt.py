@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,44 +31,44 @@ T0 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
 PARTIAL_PARSE = "partial_parse.msgpack"
 
 
-def pin(ind: int, **overrides: Any) -> dict[str, Any]:
-    row = {
-        "index": ind,
-        "unique_id": f"00000000-0000-4000-8000-{ind:012d}",
-        "title": f"Post {ind}",
-        "description": f"About post {ind}",
-        "poster_name": f"Poster {ind}",
-        "follower_count": "26k",
-        "tag_list": "Art,Painting",
-        "is_image_or_video": "image",
-        "image_src": f"https://i.pinimg.com/{ind}.jpg",
-        "downloaded": 1,
-        "save_location": "Local save in /data/art",
-        "category": "art",
+def record(entity: str, ind: int, **overrides: Any) -> dict[str, Any]:
+    """A valid record of ``entity`` with key ``ind``, with ``overrides`` set."""
+    records = {
+        "pin": {
+            "index": ind,
+            "unique_id": f"00000000-0000-4000-8000-{ind:012d}",
+            "title": f"Post {ind}",
+            "description": f"About post {ind}",
+            "poster_name": f"Poster {ind}",
+            "follower_count": "26k",
+            "tag_list": "Art,Painting",
+            "is_image_or_video": "image",
+            "image_src": f"https://i.pinimg.com/{ind}.jpg",
+            "downloaded": 1,
+            "save_location": "Local save in /data/art",
+            "category": "art",
+        },
+        "geo": {
+            "ind": ind,
+            "timestamp": "2019-06-01 10:00:00",
+            "latitude": -71.6607,
+            "longitude": -146.213,
+            "country": "Anguilla",
+        },
+        "user": {
+            "ind": ind,
+            "first_name": "Person",
+            "last_name": f"Number{ind}",
+            "age": 30,
+            "date_joined": "2016-01-01 00:00:00",
+        },
     }
-    return {**row, **overrides}
+    return {**records[entity], **overrides}
 
 
-def geo(ind: int, **overrides: Any) -> dict[str, Any]:
-    row = {
-        "ind": ind,
-        "timestamp": "2019-06-01 10:00:00",
-        "latitude": -71.6607,
-        "longitude": -146.213,
-        "country": "Anguilla",
-    }
-    return {**row, **overrides}
-
-
-def user(ind: int, **overrides: Any) -> dict[str, Any]:
-    row = {
-        "ind": ind,
-        "first_name": "Person",
-        "last_name": f"Number{ind}",
-        "age": 30,
-        "date_joined": "2016-01-01 00:00:00",
-    }
-    return {**row, **overrides}
+pin = partial(record, "pin")
+geo = partial(record, "geo")
+user = partial(record, "user")
 
 
 STORY = {

@@ -58,6 +58,33 @@ def bronze(spark, settings: Settings, layer: str, entity: str):
     return spark.read.format("delta").load(settings.bronze_path(layer, entity))
 
 
+# per layer: the bronze columns that name a record as its producer's acknowledgement does
+# (topic, partition, offset / stream, shard, sequence number), and the column of its text
+KEY_COLUMNS = {
+    "batch": ("topic", "partition", "offset"),
+    "stream": ("stream", "shard_id", "sequence_number"),
+}
+TEXT_COLUMN = {"batch": "value", "stream": "data"}
+
+
+def landed_keys(rows: list, layer: str) -> list[tuple]:
+    return [tuple(row[column] for column in KEY_COLUMNS[layer]) for row in rows]
+
+
+def assert_landed_once(spark, settings: Settings, layer: str, acked: dict, sent: dict) -> dict:
+    """Each entity's bronze rows of ``layer``: every acknowledged record once, with the text
+    that was sent."""
+    landed = {}
+    for entity in ENTITIES:
+        rows = landed[entity] = bronze(spark, settings, layer, entity).collect()
+        keys = landed_keys(rows, layer)
+        assert len(keys) == len(set(keys)), f"a {layer} {entity} record landed twice"
+        assert set(keys) == {ack[:3] for ack in acked[entity]}
+        texts = sorted(row[TEXT_COLUMN[layer]] for row in rows)
+        assert texts == sorted(v.decode() for v in sent[entity])
+    return landed
+
+
 def test_kafka_once_lands_every_acknowledged_offset_once(spark, settings, producer) -> None:
     settings = isolated(settings, "once-kafka")
     acked, sent = {}, {}
@@ -67,12 +94,7 @@ def test_kafka_once_lands_every_acknowledged_offset_once(spark, settings, produc
         acked[entity] = produce_kafka(producer, settings.topic(entity), values)
     reports = land(spark, settings, ["kafka"], Trigger(once=True))
     assert sum(r.rows for r in reports) == sum(len(v) for v in sent.values())
-    for entity in ENTITIES:
-        rows = bronze(spark, settings, "batch", entity).collect()
-        keys = [(r.topic, r.partition, r.offset) for r in rows]
-        assert len(keys) == len(set(keys)), "a Kafka offset landed twice"
-        assert set(keys) == {(t, p, o) for t, p, o, _ in acked[entity]}
-        assert sorted(r.value for r in rows) == sorted(v.decode() for v in sent[entity])
+    for rows in assert_landed_once(spark, settings, "batch", acked, sent).values():
         assert all(r.kafka_timestamp is not None and r.landed_at is not None for r in rows)
     pin = bronze(spark, settings, "batch", "pin")
     assert pin.filter(pin.value == MALFORMED.decode()).count() == 1
@@ -93,12 +115,7 @@ def test_kinesis_once_lands_every_acknowledged_sequence_number_once(
         sent[entity] = values
         acked[entity] = put_kinesis(kinesis, settings.stream(entity), values, batch=16)
     land(spark, settings, ["kinesis"], Trigger(once=True))
-    for entity in ENTITIES:
-        rows = bronze(spark, settings, "stream", entity).collect()
-        keys = [(r.stream, r.shard_id, r.sequence_number) for r in rows]
-        assert len(keys) == len(set(keys)), "a sequence number landed twice"
-        assert set(keys) == {(s, sh, q) for s, sh, q, _ in acked[entity]}
-        assert sorted(r.data for r in rows) == sorted(v.decode() for v in sent[entity])
+    for rows in assert_landed_once(spark, settings, "stream", acked, sent).values():
         assert all(r.arrived_at is not None and r.partition_key for r in rows)
     geo = bronze(spark, settings, "stream", "geo")
     assert geo.filter(geo.data == MALFORMED.decode()).count() == 1
@@ -256,11 +273,7 @@ def test_sigkill_mid_stream_then_restart_has_no_gap_and_no_double(
     assert second.returncode == 0, "SIGTERM stops the queries cleanly"
     assert json.loads(out.decode().strip().splitlines()[-1])["mode"] == "continuous"
     rows = bronze(spark, local, layer, "pin").collect()
-    if source == "kafka":
-        keys = [(r.partition, r.offset) for r in rows]
-        expected = {(p, o) for _, p, o, _ in acked}
-    else:
-        keys = [(r.shard_id, r.sequence_number) for r in rows]
-        expected = {(shard, seq) for _, shard, seq, _ in acked}
+    keys = landed_keys(rows, layer)
+    expected = {ack[:3] for ack in acked}
     assert len(keys) == len(set(keys)), "a record landed twice across the kill"
     assert set(keys) == expected, f"{len(expected - set(keys))} acknowledged records missing"
