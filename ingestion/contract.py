@@ -42,6 +42,8 @@ class Layer:
 
     name: str
     transport: str
+    raw_text: str  # the column holding the record's JSON text
+    record_id: tuple[str, ...]  # the columns naming the record as its transport acknowledged it
     bronze_columns: tuple[tuple[str, str], ...]  # (name, Spark type), in table order
 
 
@@ -80,6 +82,8 @@ def parse_contract(spec: dict[str, Any]) -> Contract:
             name: Layer(
                 name=name,
                 transport=layer["transport"],
+                raw_text=layer["raw_text"],
+                record_id=tuple(layer["record_id"]),
                 bronze_columns=tuple(layer["bronze_columns"].items()),
             )
             for name, layer in spec["layers"].items()

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from ingestion.config import ENTITIES, Settings
+from ingestion.contract import CONTRACT
 from ingestion.landing.jobs import Trigger, land
 from ingestion.landing.producers import produce_kafka, put_kinesis
 from ingestion.stack import SERVICES
@@ -58,17 +59,10 @@ def bronze(spark, settings: Settings, layer: str, entity: str):
     return spark.read.format("delta").load(settings.bronze_path(layer, entity))
 
 
-# per layer: the bronze columns that name a record as its producer's acknowledgement does
-# (topic, partition, offset / stream, shard, sequence number), and the column of its text
-KEY_COLUMNS = {
-    "batch": ("topic", "partition", "offset"),
-    "stream": ("stream", "shard_id", "sequence_number"),
-}
-TEXT_COLUMN = {"batch": "value", "stream": "data"}
-
-
 def landed_keys(rows: list, layer: str) -> list[tuple]:
-    return [tuple(row[column] for column in KEY_COLUMNS[layer]) for row in rows]
+    """Each row's record id: (topic, partition, offset) or (stream, shard, sequence number),
+    as the producer's acknowledgement names the record."""
+    return [tuple(row[column] for column in CONTRACT.layers[layer].record_id) for row in rows]
 
 
 def assert_landed_once(spark, settings: Settings, layer: str, acked: dict, sent: dict) -> dict:
@@ -80,7 +74,7 @@ def assert_landed_once(spark, settings: Settings, layer: str, acked: dict, sent:
         keys = landed_keys(rows, layer)
         assert len(keys) == len(set(keys)), f"a {layer} {entity} record landed twice"
         assert set(keys) == {ack[:3] for ack in acked[entity]}
-        texts = sorted(row[TEXT_COLUMN[layer]] for row in rows)
+        texts = sorted(row[CONTRACT.layers[layer].raw_text] for row in rows)
         assert texts == sorted(v.decode() for v in sent[entity])
     return landed
 
