@@ -24,9 +24,9 @@ from ingestion.warehouse import WarehouseError, query
 
 pytestmark = [pytest.mark.spark, pytest.mark.dbt]
 
-BUILD = ["build", "--exclude-resource-type", "unit_test"]
-# what is compared are tables; the data tests of the same rows pass in `dbt_project`'s build
-TABLES_ONLY = ("--exclude-resource-type", "test")
+# the tables are what these builds compare; the data tests of the same rows run in
+# `dbt_project`'s build
+BUILD = ["build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test"]
 
 
 def pinpipe(settings: Settings, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -50,9 +50,9 @@ def round_1_lake(spark, settings: Settings, tmp_path_factory) -> Settings:
     return settings
 
 
-def build(settings: Settings, name: str, logs: Path, *extra: str) -> None:
+def build(settings: Settings, name: str, logs: Path) -> None:
     target = logs / f"target-{name}"
-    args = [*BUILD, *extra, "--target-path", str(target), "--log-path", str(logs)]
+    args = [*BUILD, "--target-path", str(target), "--log-path", str(logs)]
     run_dbt(settings, args, target="local", log_path=logs / f"{name}.log")
 
 
@@ -125,7 +125,7 @@ def test_queries_answer_during_a_build_and_a_killed_server_fails_it_by_name(
     assert len(failures) == 1
     assert f"no SQL server answers at {host}:{port}" in str(failures[0])
 
-    build(settings, "after", tmp_path, *TABLES_ONLY)
+    build(settings, "after", tmp_path)
     after = DbtProject(settings, warehouse, tmp_path)
     for table, rows in dbt_rounds.after_build.items():
         assert without_run_columns(after.read(spark, table)) == without_run_columns(rows), table
@@ -137,7 +137,7 @@ def test_an_incremental_build_gives_the_tables_of_a_full_rebuild(
     """Round 1 built in full and round 2 merged incrementally (``dbt_rounds``) give the tables
     of one full build of both rounds' bronze rows."""
     rebuilt = on_warehouse(dbt_rounds.project.settings, warehouse, "rebuilt")
-    build(rebuilt, "rebuilt", tmp_path, *TABLES_ONLY)
+    build(rebuilt, "rebuilt", tmp_path)
     whole = DbtProject(rebuilt, warehouse, tmp_path)
     for table, rows in dbt_rounds.after_round_2.items():
         if table.startswith("snp_"):  # history: one version per merge run, by design
