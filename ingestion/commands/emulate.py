@@ -8,6 +8,7 @@ import sys
 from ingestion.commands import from_args, number
 from ingestion.config import Settings
 from ingestion.errors import PinpipeError
+from ingestion.options import add_json
 
 
 def _rate(text: str) -> float | str:
@@ -153,9 +154,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="append one JSON line per acknowledged record (layer, entity, "
         "topic/stream, partition+offset or shard+sequence number, ind)",
     )
-    parser.add_argument(
-        "--json", action="store_true", help="print the summary as JSON (and no progress bar)"
-    )
+    add_json(parser, "the summary", "and no progress bar")
     parser.set_defaults(func=run)
 
 

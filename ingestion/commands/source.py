@@ -8,6 +8,7 @@ import sys
 
 from ingestion.config import Settings
 from ingestion.errors import BadInput
+from ingestion.options import add_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=5_000,
         help="rows generated and inserted per chunk (default: 5000)",
     )
-    init.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_json(init, "the result")
     init.set_defaults(func=run_init)
 
     info = actions.add_parser(
@@ -81,7 +82,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and print the row count of each.",
     )
     info.add_argument("--url", help="SQLAlchemy database URL (default: the configured source)")
-    info.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_json(info, "the result")
     info.set_defaults(func=run_info)
 
 
