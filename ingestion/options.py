@@ -6,9 +6,24 @@ from __future__ import annotations
 
 import argparse
 
+from ingestion.config import Settings
+
 
 def add_json(parser: argparse._ActionsContainer, what: str, note: str = "") -> None:
     """``--json``: print ``what`` as JSON instead of text; ``note`` says what else changes."""
     parser.add_argument(
         "--json", action="store_true", help=f"print {what} as JSON" + (f" ({note})" if note else "")
     )
+
+
+def add_trigger_ms(parser: argparse._ActionsContainer, what: str) -> None:
+    """``--trigger-ms``: the micro-batch interval of landing jobs, ``what`` says whose."""
+    parser.add_argument(
+        "--trigger-ms", type=int, default=None,
+        help=f"micro-batch interval {what} (default PINPIPE_LANDING_TRIGGER_MS)",
+    )  # fmt: skip
+
+
+def trigger_ms(args: argparse.Namespace, settings: Settings) -> int:
+    """The ``--trigger-ms`` given, else the setting."""
+    return settings.landing_trigger_ms if args.trigger_ms is None else args.trigger_ms
