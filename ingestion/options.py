@@ -27,3 +27,12 @@ def add_trigger_ms(parser: argparse._ActionsContainer, what: str) -> None:
 def trigger_ms(args: argparse.Namespace, settings: Settings) -> int:
     """The ``--trigger-ms`` given, else the setting."""
     return settings.landing_trigger_ms if args.trigger_ms is None else args.trigger_ms
+
+
+def add_workers(parser: argparse._ActionsContainer, note: str) -> None:
+    """``--workers``: the gateway's worker processes; ``note`` ends the help."""
+    parser.add_argument(
+        "--workers", type=int, default=None,
+        help="gateway worker processes serving the one port, each with its own Kafka producer "
+        f"(default PINPIPE_GATEWAY_WORKERS: the number of cores){note}",
+    )  # fmt: skip
