@@ -36,3 +36,14 @@ def add_workers(parser: argparse._ActionsContainer, note: str) -> None:
         help="gateway worker processes serving the one port, each with its own Kafka producer "
         f"(default PINPIPE_GATEWAY_WORKERS: the number of cores){note}",
     )  # fmt: skip
+
+
+def add_replica_options(parser: argparse._ActionsContainer, rows: int, rows_note: str = "") -> None:
+    """``--rows`` (``rows`` by default), ``--seed`` and ``--chunk-size`` of a source replica, as
+    ``ingestion.source_db.writer.write_replica`` takes them."""
+    for flag, default, text in (
+        ("--rows", rows, f"rows per table (default: {rows}{rows_note})"),
+        ("--seed", 0, "seed of the replica; the same seed gives the same rows (default: 0)"),
+        ("--chunk-size", 5_000, "rows generated and inserted per chunk (default: 5000)"),
+    ):
+        parser.add_argument(flag, type=int, default=default, help=text)
