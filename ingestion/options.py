@@ -1,12 +1,31 @@
-"""Command-line options that several parsers share, those of ``pinpipe`` commands and of
-``pinpipe bench`` alike: one function adds each, so its name, type, default and help are
-written once. Imports nothing heavy, so ``--help`` stays fast."""
+"""Option types, and the command-line options that several parsers share, those of
+``pinpipe`` commands and of ``pinpipe bench`` alike: one function adds each, so its name,
+type, default and help are written once. Imports nothing heavy, so ``--help`` stays fast."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from ingestion.config import Settings
+
+
+def number(kind: type[int] | type[float], minimum: float, *, above: bool = False) -> Callable:
+    """An option type: a whole number (``int``) or a number (``float``) of at least
+    ``minimum``, or above it with ``above``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError as exc:
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from exc
+        if value < minimum or (above and value == minimum):
+            bound = "above" if above else "at least"
+            raise argparse.ArgumentTypeError(f"must be {bound} {minimum}, got {value}")
+        return value
+
+    return parse
 
 
 def add_json(parser: argparse._ActionsContainer, what: str, note: str = "") -> None:

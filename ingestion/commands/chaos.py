@@ -7,9 +7,10 @@ import argparse
 import json
 import sys
 
-from ingestion.commands import from_args, number
+from ingestion.commands import from_args
 from ingestion.config import Settings
 from ingestion.errors import PinpipeError
+from ingestion.options import number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ingestion.commands import from_args, number
+from ingestion.commands import from_args
 from ingestion.config import Settings
+from ingestion.options import number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

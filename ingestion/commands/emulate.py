@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ingestion.commands import from_args, number
+from ingestion.commands import from_args
 from ingestion.config import Settings
 from ingestion.errors import PinpipeError
-from ingestion.options import add_json
+from ingestion.options import add_json, number
 
 
 def _rate(text: str) -> float | str:
