@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import Any
 
 from ingestion.config import Settings
 
@@ -26,6 +27,21 @@ def number(kind: type[int] | type[float], minimum: float, *, above: bool = False
         return value
 
     return parse
+
+
+def add_option(
+    parser: argparse._ActionsContainer,
+    flag: str,
+    default: Any,
+    help: str,
+    *,
+    note: str = "",
+    **keywords: Any,
+) -> None:
+    """``flag`` with ``default``, which ends ``help`` as "(default: <default><note>)", so the
+    default is written once; ``keywords`` (``type``, ``choices``) go to ``add_argument``."""
+    shown = f"{default:g}" if isinstance(default, float) else default
+    parser.add_argument(flag, default=default, help=f"{help} (default: {shown}{note})", **keywords)
 
 
 def add_json(parser: argparse._ActionsContainer, what: str, note: str = "") -> None:
