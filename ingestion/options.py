@@ -82,3 +82,16 @@ def add_replica_options(parser: argparse._ActionsContainer, rows: int, rows_note
         ("--chunk-size", 5_000, "rows generated and inserted per chunk (default: 5000)"),
     ):
         parser.add_argument(flag, type=int, default=default, help=text)
+
+
+def add_dirt(parser: argparse._ActionsContainer, datetimes: str) -> None:
+    """``--dirt``: the rates of the wire's dirt (``ingestion.emulator.dirt``), the setting by
+    default; ``datetimes`` names the form that the T and colon dirt replace."""
+    parser.add_argument(
+        "--dirt", metavar="RATES",
+        help="the wire's dirt, rates per record: resend (exact re-send), reorder (re-send with "
+        "the JSON keys in another order), foreign (a record of another entity of the event on "
+        f"this topic/stream), T and colon (datetimes in that form instead of {datetimes}); e.g. "
+        "'resend=0.01,foreign=0.005', or 'none' for clean records (default: "
+        f"PINPIPE_EMULATOR_DIRT, {Settings.emulator_dirt})",
+    )  # fmt: skip

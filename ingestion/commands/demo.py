@@ -6,7 +6,7 @@ import argparse
 
 from ingestion.commands import from_args
 from ingestion.config import Settings
-from ingestion.options import add_option, number
+from ingestion.options import add_dirt, add_option, number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -73,11 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "run the batch layer, the merge and fct_pin_posts: the batch versions replace the "
         "stream's (default: on)",
     )  # fmt: skip
-    parser.add_argument(
-        "--dirt", metavar="RATES",
-        help="the wire's dirt as in `pinpipe emulate --dirt`, e.g. 'none' "
-        "(default: PINPIPE_EMULATOR_DIRT)",
-    )  # fmt: skip
+    add_dirt(parser, "the space form")
     add_option(
         parser, "--batch-size", 500, "records per gateway request on both paths",
         note=", the PutRecords limit", type=number(int, 1),

@@ -8,7 +8,7 @@ import sys
 from ingestion.commands import from_args
 from ingestion.config import Settings
 from ingestion.errors import PinpipeError
-from ingestion.options import add_json, add_option, number
+from ingestion.options import add_dirt, add_json, add_option, number
 
 
 def _rate(text: str) -> float | str:
@@ -88,16 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "colon '2020:08:28 03:52:47'",
         choices=("space", "T", "colon"),
     )  # fmt: skip
-    parser.add_argument(
-        "--dirt",
-        metavar="RATES",
-        help="the wire's dirt, rates per record: resend (exact re-send), reorder (re-send "
-        "with the JSON keys in another order), foreign (a record of another entity of the "
-        "event on this topic/stream), T and colon (datetimes in that form instead of "
-        "--datetime-format); e.g. 'resend=0.01,foreign=0.005', or 'none' for clean records "
-        "(default: PINPIPE_EMULATOR_DIRT, "
-        f"{Settings.emulator_dirt})",
-    )
+    add_dirt(parser, "--datetime-format")
     parser.add_argument(
         "--url",
         help="gateway base URL for both paths (default: the "
