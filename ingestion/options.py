@@ -76,12 +76,11 @@ def add_workers(parser: argparse._ActionsContainer, note: str) -> None:
 def add_replica_options(parser: argparse._ActionsContainer, rows: int, rows_note: str = "") -> None:
     """``--rows`` (``rows`` by default), ``--seed`` and ``--chunk-size`` of a source replica, as
     ``ingestion.source_db.writer.write_replica`` takes them."""
-    for flag, default, text in (
-        ("--rows", rows, f"rows per table (default: {rows}{rows_note})"),
-        ("--seed", 0, "seed of the replica; the same seed gives the same rows (default: 0)"),
-        ("--chunk-size", 5_000, "rows generated and inserted per chunk (default: 5000)"),
-    ):
-        parser.add_argument(flag, type=int, default=default, help=text)
+    add_option(parser, "--rows", rows, "rows per table", note=rows_note, type=int)
+    add_option(
+        parser, "--seed", 0, "seed of the replica; the same seed gives the same rows", type=int
+    )
+    add_option(parser, "--chunk-size", 5_000, "rows generated and inserted per chunk", type=int)
 
 
 def add_dirt(parser: argparse._ActionsContainer, datetimes: str) -> None:
