@@ -10,16 +10,19 @@ docs/dbt.md ("The entity contract") describes every key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from ingestion.errors import BadInput
 
 DBT_PROJECT_FILE = Path(__file__).resolve().parents[1] / "dbt_project.yml"
+
+T = TypeVar("T")
 
 
 class ContractError(BadInput):
@@ -69,28 +72,11 @@ def dbt_vars(path: Path = DBT_PROJECT_FILE) -> dict[str, Any]:
 def parse_contract(spec: dict[str, Any]) -> Contract:
     """A Contract from the ``contract`` var; a clear error naming what is missing."""
     try:
-        entities = {
-            name: Entity(
-                name=name,
-                source_table=entity["source_table"],
-                key=entity["key"],
-                fields=tuple(entity["fields"]),
-            )
-            for name, entity in spec["entities"].items()
-        }
-        layers = {
-            name: Layer(
-                name=name,
-                transport=layer["transport"],
-                raw_text=layer["raw_text"],
-                record_id=tuple(layer["record_id"]),
-                bronze_columns=tuple(layer["bronze_columns"].items()),
-            )
-            for name, layer in spec["layers"].items()
-        }
         return Contract(
-            entities=entities,
-            layers=layers,
+            entities=_named(Entity, spec["entities"], fields=tuple),
+            layers=_named(
+                Layer, spec["layers"], record_id=tuple, bronze_columns=lambda c: tuple(c.items())
+            ),
             categories=tuple(spec["categories"]),
             media_types=tuple(spec["media_types"]),
             placeholders={f: tuple(v) for f, v in spec["placeholders"].items()},
@@ -98,6 +84,20 @@ def parse_contract(spec: dict[str, Any]) -> Contract:
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ContractError(f"incomplete entity contract (vars.contract): {exc!r}") from exc
+
+
+def _named(kind: type[T], specs: dict[str, Any], **convert: Callable[[Any], Any]) -> dict[str, T]:
+    """One ``kind`` per entry of ``specs``, named by its key: every other field of ``kind`` is
+    the entry's value of that name, passed through ``convert``'s function of that name if any."""
+    keys = [f.name for f in fields(kind) if f.name != "name"]
+    return {
+        name: kind(name=name, **{k: convert.get(k, _same)(spec[k]) for k in keys})
+        for name, spec in specs.items()
+    }
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 @cache

@@ -40,6 +40,7 @@ from ingestion.bench import PIN, emit
 from ingestion.config import Settings
 from ingestion.emulator import wire
 from ingestion.errors import BadInput
+from ingestion.options import add_workers
 from ingestion.stack.processes import proc_stat
 from ingestion.stack.services import free_port
 
@@ -55,10 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections")
     parser.add_argument("--seconds", type=float, default=10, help="seconds of single and latency")
     parser.add_argument("--rate", type=int, default=1000, help="open-loop requests/s (latency)")
-    parser.add_argument(
-        "--workers", type=int, default=None,
-        help="gateway worker processes (default PINPIPE_GATEWAY_WORKERS; not with --running)",
-    )  # fmt: skip
+    add_workers(parser, "; not with --running")
     parser.add_argument(
         "--running", action="store_true",
         help="use the running stack of the current settings (default: start one in a temp dir)",

@@ -45,6 +45,7 @@ from typing import Any
 
 from ingestion.bench import PIN, emit
 from ingestion.config import ENTITIES, Settings
+from ingestion.options import add_trigger_ms, trigger_ms
 
 PARTS = ("kafka", "kinesis", "serving", "once", "busy")
 SERVICE_OF = {"kafka": "kafka", "once": "kafka", "kinesis": "kinesis", "serving": "kinesis"}
@@ -78,10 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--serving-rate", type=int, default=10, help="pins/s in the serving part")
     parser.add_argument("--seconds", type=float, default=30, help="seconds of producing per source")
     parser.add_argument("--queued", type=int, default=1_000_000, help="records for the --once run")
-    parser.add_argument(
-        "--trigger-ms", type=int, default=None,
-        help="micro-batch interval of the landing jobs (default PINPIPE_LANDING_TRIGGER_MS)",
-    )  # fmt: skip
+    add_trigger_ms(parser, "of the landing jobs")
     parser.add_argument(
         "--hogs", type=int, default=2, help="CPU hogs (busy-loop processes) in the busy part"
     )
@@ -104,7 +102,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     services = sorted({SERVICE_OF[part] for part in parts if part in SERVICE_OF})
     if services:
         Stack(settings).up(services)
-    trigger = args.trigger_ms if args.trigger_ms is not None else settings.landing_trigger_ms
+    trigger = trigger_ms(args, settings)
     result: dict[str, Any] = {"trigger_ms": trigger, "note": "records produced straight to "
                               "Kafka/Kinesis (acks=all); the machine may be shared"}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="pinpipe-bench-landing-") as tmp:

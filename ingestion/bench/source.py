@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ingestion.bench import emit
 from ingestion.config import Settings
+from ingestion.options import add_replica_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,9 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Also times generation alone, so the cost of the inserts shows."
         ),
     )
-    parser.add_argument("--rows", type=int, default=1_000_000, help="rows per table")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the replica")
-    parser.add_argument("--chunk-size", type=int, default=5_000, help="rows per chunk")
+    add_replica_options(parser, 1_000_000)
     parser.add_argument(
         "--url", help="SQLAlchemy URL to write to (default: a temporary SQLite file); "
         "its three tables are replaced"

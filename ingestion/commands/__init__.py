@@ -62,24 +62,6 @@ def register_modules(package: ModuleType, subparsers: argparse._SubParsersAction
         importlib.import_module(f"{package.__name__}.{module.name}").register(subparsers)
 
 
-def number(kind: type[int] | type[float], minimum: float, *, above: bool = False) -> Callable:
-    """An option type: a whole number (``int``) or a number (``float``) of at least
-    ``minimum``, or above it with ``above``."""
-
-    def parse(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError as exc:
-            what = "a whole number" if kind is int else "a number"
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from exc
-        if value < minimum or (above and value == minimum):
-            bound = "above" if above else "at least"
-            raise argparse.ArgumentTypeError(f"must be {bound} {minimum}, got {value}")
-        return value
-
-    return parse
-
-
 def from_args(
     make: Callable[..., Options], args: argparse.Namespace, *positional: Any, **values: Any
 ) -> Options:

@@ -7,9 +7,10 @@ import argparse
 import json
 import sys
 
-from ingestion.commands import from_args, number
+from ingestion.commands import from_args
 from ingestion.config import Settings
 from ingestion.errors import PinpipeError
+from ingestion.options import add_option, number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,37 +50,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "                                        the reduced run of `make test`"
         ),
     )
-    parser.add_argument(
-        "--events", type=number(int, 1), default=100_000,
-        help="events sent to the REST Proxy (Kafka path) (default: 100000)",
+    add_option(
+        parser, "--events", 100_000, "events sent to the REST Proxy (Kafka path)",
+        type=number(int, 1),
     )  # fmt: skip
-    parser.add_argument(
-        "--rate", type=number(float, 0, above=True), default=1_000.0,
-        help="events per second on the Kafka path; the run sends for events / rate seconds "
-        "(default: 1000)",
+    add_option(
+        parser, "--rate", 1_000.0,
+        "events per second on the Kafka path; the run sends for events / rate seconds",
+        type=number(float, 0, above=True),
     )  # fmt: skip
-    parser.add_argument(
-        "--stream-rate", type=number(float, 0), default=100.0,
-        help="events per second on the Kinesis path over the same window; kinesis-local "
-        "takes about a thousand records/s on this 2-core machine (default: 100)",
+    add_option(
+        parser, "--stream-rate", 100.0,
+        "events per second on the Kinesis path over the same window; kinesis-local takes about "
+        "a thousand records/s on this 2-core machine",
+        type=number(float, 0),
     )  # fmt: skip
-    parser.add_argument(
-        "--broker-kills", type=number(int, 0), default=3,
-        help="times the Kafka broker is SIGKILLed and started again (default: 3)",
+    add_option(
+        parser, "--broker-kills", 3, "times the Kafka broker is SIGKILLed and started again",
+        type=number(int, 0),
     )  # fmt: skip
-    parser.add_argument(
-        "--kinesis-fault", choices=("graceful", "kill"), default="graceful",
-        help="graceful: SIGTERM kinesis-local and wait until it wrote its data; kill: SIGKILL "
+    add_option(
+        parser, "--kinesis-fault", "graceful",
+        "graceful: SIGTERM kinesis-local and wait until it wrote its data; kill: SIGKILL "
         "(kinesis-local then loses what it took in its last second; the report counts that "
-        "apart as lost_by_kinesis_local) (default: graceful)",
+        "apart as lost_by_kinesis_local)",
+        choices=("graceful", "kill"),
     )  # fmt: skip
-    parser.add_argument(
-        "--down-seconds", type=number(float, 0), default=3.0,
-        help="how long a killed service or job stays down (default: 3)",
+    add_option(
+        parser, "--down-seconds", 3.0, "how long a killed service or job stays down",
+        type=number(float, 0),
     )  # fmt: skip
-    parser.add_argument(
-        "--retry-seconds", type=number(float, 0, above=True), default=300.0,
-        help="how long a record is retried before it counts as failed (default: 300)",
+    add_option(
+        parser, "--retry-seconds", 300.0, "how long a record is retried before it counts as failed",
+        type=number(float, 0, above=True),
     )  # fmt: skip
     parser.add_argument(
         "--keep", action="store_true",

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from ingestion.config import Settings
+from ingestion.options import add_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--env", action="store_true", help="print shell `export` lines")
-    group.add_argument("--json", action="store_true", help="print a JSON object")
+    add_json(group, "the values in effect")
     parser.set_defaults(func=run)
 
 

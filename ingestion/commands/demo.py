@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ingestion.commands import from_args, number
+from ingestion.commands import from_args
 from ingestion.config import Settings
+from ingestion.options import add_dirt, add_option, number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,21 +52,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "                                        (give it other ports: `pinpipe config`)"
         ),
     )
-    parser.add_argument(
-        "--events", type=number(int, 1), default=30_000,
-        help="events of the classic sequence to emulate; each is one pin, geo and user "
-        "record (default: 30000)",
+    add_option(
+        parser, "--events", 30_000,
+        "events of the classic sequence to emulate; each is one pin, geo and user record",
+        type=number(int, 1),
     )  # fmt: skip
-    parser.add_argument(
-        "--stream-events", type=number(int, 0), default=3_000,
-        help="of those, the newest N go to the stream path (Kinesis), the older ones to the "
-        "batch path (Kafka); kinesis-local slows down as its streams fill (default: 3000, "
-        "at most --events)",
+    add_option(
+        parser, "--stream-events", 3_000,
+        "of those, the newest N go to the stream path (Kinesis), the older ones to the batch "
+        "path (Kafka); kinesis-local slows down as its streams fill",
+        note=", at most --events", type=number(int, 0),
     )  # fmt: skip
-    parser.add_argument(
-        "--overlap", type=number(int, 0), default=500,
-        help="of the stream's events, the oldest N go to Kafka too (default: 500, at most "
-        "--stream-events)",
+    add_option(
+        parser, "--overlap", 500, "of the stream's events, the oldest N go to Kafka too",
+        note=", at most --stream-events", type=number(int, 0),
     )  # fmt: skip
     parser.add_argument(
         "--next-batch", action=argparse.BooleanOptionalAction, default=True,
@@ -73,18 +73,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "run the batch layer, the merge and fct_pin_posts: the batch versions replace the "
         "stream's (default: on)",
     )  # fmt: skip
-    parser.add_argument(
-        "--dirt", metavar="RATES",
-        help="the wire's dirt as in `pinpipe emulate --dirt`, e.g. 'none' "
-        "(default: PINPIPE_EMULATOR_DIRT)",
+    add_dirt(parser, "the space form")
+    add_option(
+        parser, "--batch-size", 500, "records per gateway request on both paths",
+        note=", the PutRecords limit", type=number(int, 1),
     )  # fmt: skip
-    parser.add_argument(
-        "--batch-size", type=number(int, 1), default=500,
-        help="records per gateway request on both paths (default: 500, the PutRecords limit)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--rows", type=number(int, 0), default=10,
-        help="rows printed per mart; the rest are counted (0: all; default: 10)",
+    add_option(
+        parser, "--rows", 10, "rows printed per mart, 0 for all; the rest are counted",
+        type=number(int, 0),
     )  # fmt: skip
     parser.add_argument(
         "--keep", action="store_true",

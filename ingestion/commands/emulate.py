@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ingestion.commands import from_args, number
+from ingestion.commands import from_args
 from ingestion.config import Settings
 from ingestion.errors import PinpipeError
+from ingestion.options import add_dirt, add_json, add_option, number
 
 
 def _rate(text: str) -> float | str:
@@ -54,57 +55,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "  pinpipe land kafka                        then land what Kafka holds in bronze"
         ),
     )
-    parser.add_argument(
-        "--mode",
+    add_option(
+        parser, "--mode", "batch", "send to the batch path, the stream path, or both",
         choices=("batch", "stream", "both"),
-        default="batch",
-        help="send to the batch path, the stream path, or both (default: batch)",
-    )
-    parser.add_argument(
-        "--count",
+    )  # fmt: skip
+    add_option(
+        parser, "--count", 1_000,
+        "events to send (three records per path each); 0 runs until Ctrl-C, like the original",
         type=number(int, 0),
-        default=1_000,
-        help="events to send (three records per path each); 0 runs until Ctrl-C, like the "
-        "original (default: 1000)",
-    )
-    parser.add_argument(
-        "--skip",
+    )  # fmt: skip
+    add_option(
+        parser, "--skip", 0,
+        "draw the first N events of the sequence without sending them, then send --count: "
+        "e.g. the newest events of a sequence on the stream path",
         type=number(int, 0),
-        default=0,
-        help="draw the first N events of the sequence without sending them, then send "
-        "--count: e.g. the newest events of a sequence on the stream path (default: 0)",
-    )
-    parser.add_argument(
-        "--rate",
+    )  # fmt: skip
+    add_option(
+        parser, "--rate", 100.0,
+        "events per second; 0 sends as fast as the gateway answers; 'classic' waits a random "
+        "0 or 1 s before each event, like the original",
         type=_rate,
-        default=100.0,
-        help="events per second; 0 sends as fast as the gateway answers; 'classic' waits a "
-        "random 0 or 1 s before each event, like the original (default: 100)",
-    )
-    parser.add_argument(
-        "--batch-size",
+    )  # fmt: skip
+    add_option(
+        parser, "--batch-size", 1,
+        "records per request: several REST Proxy records per POST, or PutRecords (/records) "
+        "instead of PutRecord",
         type=number(int, 1),
-        default=1,
-        help="records per request: several REST Proxy records per POST, or "
-        "PutRecords (/records) instead of PutRecord (default: 1)",
-    )
-    parser.add_argument(
-        "--datetime-format",
+    )  # fmt: skip
+    add_option(
+        parser, "--datetime-format", "space",
+        "how datetimes are written: space '2020-08-28 03:52:47', T '2020-08-28T03:52:47', "
+        "colon '2020:08:28 03:52:47'",
         choices=("space", "T", "colon"),
-        default="space",
-        help="how datetimes are written: space '2020-08-28 03:52:47', "
-        "T '2020-08-28T03:52:47', colon '2020:08:28 03:52:47' (default: space)",
-    )
-    parser.add_argument(
-        "--dirt",
-        metavar="RATES",
-        help="the wire's dirt, rates per record: resend (exact re-send), reorder (re-send "
-        "with the JSON keys in another order), foreign (a record of another entity of the "
-        "event on this topic/stream), T and colon (datetimes in that form instead of "
-        "--datetime-format); e.g. 'resend=0.01,foreign=0.005', or 'none' for clean records "
-        "(default: PINPIPE_EMULATOR_DIRT, "
-        f"{Settings.emulator_dirt})",
-    )
+    )  # fmt: skip
+    add_dirt(parser, "--datetime-format")
     parser.add_argument(
         "--url",
         help="gateway base URL for both paths (default: the "
@@ -120,42 +104,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--stream-prefix", help="streams are <prefix>-pin|geo|user (default: PINPIPE_STREAM_PREFIX)"
     )
-    parser.add_argument(
-        "--seed",
+    add_option(
+        parser, "--seed", 100, "seed of the sampling; 100 gives the classic sequence",
         type=int,
-        default=100,
-        help="seed of the sampling; 100 gives the classic sequence (default: 100)",
-    )
+    )  # fmt: skip
     parser.add_argument(
         "--source-url",
         help="SQLAlchemy URL of the source (default: "
         "PINPIPE_SOURCE_URL or the SQLite replica in the state dir)",
     )
-    parser.add_argument(
-        "--retries",
+    add_option(
+        parser, "--retries", 5,
+        "retries per request on connection errors, 429 and 5xx; never on other 4xx",
         type=number(int, 0),
-        default=5,
-        help="retries per request on connection errors, 429 and 5xx; never on "
-        "other 4xx (default: 5)",
-    )
-    parser.add_argument(
-        "--backoff",
+    )  # fmt: skip
+    add_option(
+        parser, "--backoff", 0.2, "first retry delay in seconds, doubled each retry",
         type=float,
-        default=0.2,
-        help="first retry delay in seconds, doubled each retry (default: 0.2)",
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds to wait for an answer (default: 10)"
-    )
+    )  # fmt: skip
+    add_option(parser, "--timeout", 10.0, "seconds to wait for an answer", type=float)
     parser.add_argument(
         "--ack-log",
         metavar="PATH",
         help="append one JSON line per acknowledged record (layer, entity, "
         "topic/stream, partition+offset or shard+sequence number, ind)",
     )
-    parser.add_argument(
-        "--json", action="store_true", help="print the summary as JSON (and no progress bar)"
-    )
+    add_json(parser, "the summary", "and no progress bar")
     parser.set_defaults(func=run)
 
 

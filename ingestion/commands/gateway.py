@@ -6,6 +6,7 @@ import argparse
 
 from ingestion.config import Settings
 from ingestion.errors import BadInput
+from ingestion.options import add_workers
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,12 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--port", type=int, default=None,
         help="port to listen on (default PINPIPE_GATEWAY_PORT, 8082)",
     )  # fmt: skip
-    parser.add_argument(
-        "--workers", type=int, default=None,
-        help="worker processes serving the one port, each with its own Kafka producer "
-        "(default PINPIPE_GATEWAY_WORKERS: the number of cores); SIGTERM to this process "
-        "stops them all",
-    )  # fmt: skip
+    add_workers(parser, "; SIGTERM to this process stops them all")
     parser.add_argument(
         "--log-level", default="info", choices=("debug", "info", "warning", "error"),
         help="lowest level logged (default info): failed requests are logged at info, "

@@ -8,6 +8,7 @@ import sys
 
 from ingestion.config import ENTITIES, Settings
 from ingestion.errors import BadInput, PinpipeError
+from ingestion.options import add_trigger_ms, trigger_ms
 
 # printed once every query has started (and so every bronze table exists)
 RUNNING = "queries running"
@@ -46,10 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--continuous", action="store_true",
         help="run micro-batches until SIGTERM or Ctrl-C, then stop the queries cleanly",
     )  # fmt: skip
-    parser.add_argument(
-        "--trigger-ms", type=int, default=None,
-        help="micro-batch interval for --continuous (default PINPIPE_LANDING_TRIGGER_MS)",
-    )  # fmt: skip
+    add_trigger_ms(parser, "for --continuous")
     parser.add_argument(
         "--entity", action="append", choices=ENTITIES, dest="entities",
         help="land only this entity (repeatable; default all three)",
@@ -61,7 +59,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingestion.landing.jobs import Trigger, land
     from ingestion.landing.spark import spark_session
 
-    interval = args.trigger_ms if args.trigger_ms is not None else settings.landing_trigger_ms
+    interval = trigger_ms(args, settings)
     if interval < 0:
         raise BadInput("--trigger-ms must be 0 or more")
     trigger = Trigger(once=not args.continuous, interval_ms=interval)

@@ -8,6 +8,8 @@ import sys
 
 from ingestion.config import Settings
 from ingestion.errors import BadInput
+from ingestion.options import add_json, add_replica_options
+from ingestion.source_db.shapes import DEFAULT_ROWS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,18 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="SQLAlchemy database URL (default: PINPIPE_SOURCE_URL or "
         "sqlite:///<state dir>/source.db)",
     )
-    init.add_argument(
-        "--rows",
-        type=int,
-        default=None,
-        help="rows per table (default: 11153, the size of the original)",
-    )
-    init.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="seed of the replica; the same seed gives the same rows (default: 0)",
-    )
+    add_replica_options(init, DEFAULT_ROWS, ", the size of the original")
     existing = init.add_mutually_exclusive_group()
     existing.add_argument(
         "--replace", action="store_true", help="drop the three tables first if they exist"
@@ -65,13 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     existing.add_argument(
         "--if-missing", action="store_true", help="do nothing when all three tables exist already"
     )
-    init.add_argument(
-        "--chunk-size",
-        type=int,
-        default=5_000,
-        help="rows generated and inserted per chunk (default: 5000)",
-    )
-    init.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_json(init, "the result")
     init.set_defaults(func=run_init)
 
     info = actions.add_parser(
@@ -81,23 +66,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and print the row count of each.",
     )
     info.add_argument("--url", help="SQLAlchemy database URL (default: the configured source)")
-    info.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_json(info, "the result")
     info.set_defaults(func=run_info)
 
 
 def run_init(args: argparse.Namespace, settings: Settings) -> int:
-    from ingestion.source_db.shapes import DEFAULT_ROWS
     from ingestion.source_db.writer import write_replica
 
     url = args.url or settings.source
-    rows = DEFAULT_ROWS if args.rows is None else args.rows
-    if rows < 1 or args.chunk_size < 1:
+    if args.rows < 1 or args.chunk_size < 1:
         raise BadInput("--rows and --chunk-size must be at least 1")
     bar = None
-    if not args.json and sys.stderr.isatty() and rows >= 100_000:
+    if not args.json and sys.stderr.isatty() and args.rows >= 100_000:
         from tqdm import tqdm
 
-        bar = tqdm(total=rows, unit="row", file=sys.stderr)
+        bar = tqdm(total=args.rows, unit="row", file=sys.stderr)
     done = 0
 
     def progress(written: int) -> None:
@@ -109,7 +92,7 @@ def run_init(args: argparse.Namespace, settings: Settings) -> int:
     try:
         stats = write_replica(
             url,
-            rows,
+            args.rows,
             args.seed,
             replace=args.replace,
             if_missing=args.if_missing,

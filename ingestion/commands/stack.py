@@ -9,6 +9,7 @@ import time
 
 from ingestion.config import Settings
 from ingestion.errors import PinpipeError, Unreachable
+from ingestion.options import add_json
 from ingestion.stack.stack import SERVICES
 
 SERVICE_NAMES = tuple(SERVICES)
@@ -45,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             help=f"any of {', '.join(SERVICE_NAMES)} (default: all)",
         )  # fmt: skip
     status = actions.add_parser("status", help="what runs, its pid, address and log file")
-    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    add_json(status, "the status")
     logs = actions.add_parser("logs", help="print (or follow) a service's log")
     logs.add_argument("service", choices=SERVICE_NAMES)
     logs.add_argument("-n", "--lines", type=int, default=50, help="lines to show (default 50)")
