@@ -15,11 +15,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from ingestion.config import Settings
+from ingestion.errors import BadInput
 
 TARGETS = ("local", "databricks")
 
 
-class ConfigError(ValueError):
+class ConfigError(BadInput):
     """A PINPIPE_* variable the DAGs read has a value they cannot use."""
 
 
