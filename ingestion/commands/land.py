@@ -1,4 +1,4 @@
-"""``pinpipe land kafka|kinesis``: land raw records in the bronze Delta tables."""
+"""``pinpipe land kafka|kinesis ...``: land raw records in the bronze Delta tables."""
 
 from __future__ import annotations
 
@@ -17,26 +17,29 @@ RUNNING = "queries running"
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "land",
-        help="land Kafka (batch layer) or Kinesis (speed layer) records in bronze Delta",
+        help="land Kafka (batch layer) and/or Kinesis (speed layer) records in bronze Delta",
         description=(
-            "Runs one Spark Structured Streaming query per entity (pin, geo, user) in one "
-            "Spark session, from the Kafka topics or Kinesis streams into the bronze Delta "
-            "tables. Raw record text is kept untouched with its transport metadata; each "
-            "query resumes from its checkpoint, so every offset / sequence number lands once. "
-            "Never opens the metastore, so it can run beside dbt."
+            "Runs one Spark Structured Streaming query per entity (pin, geo, user) of each "
+            "source given, from the Kafka topics or Kinesis streams into the bronze Delta "
+            "tables, all in one Spark session: several sources share one Spark JVM. Raw "
+            "record text is kept untouched with its transport metadata; each query resumes "
+            "from its checkpoint, so every offset / sequence number lands once. Never opens "
+            "the metastore, so it can run beside dbt."
         ),
         epilog=(
             "examples:\n"
             "  pinpipe land kafka                    what the topics hold now, then exit\n"
+            "  pinpipe land kafka kinesis --once     both layers in one Spark JVM\n"
             "  pinpipe land kinesis --continuous     the speed layer, until Ctrl-C\n"
             "  pinpipe land kafka --entity pin       only the pin topic\n"
             "  pinpipe dbt build                     then build the models on what landed"
         ),
     )
     parser.add_argument(
-        "source", choices=("kafka", "kinesis"),
+        "sources", nargs="+", choices=("kafka", "kinesis"),
         help="kafka: topics <topic_prefix>.<entity> -> bronze batch_<entity>; "
-        "kinesis: streams <stream_prefix>-<entity> -> bronze stream_<entity>",
+        "kinesis: streams <stream_prefix>-<entity> -> bronze stream_<entity>; "
+        "several sources land together in one Spark session",
     )  # fmt: skip
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
@@ -64,23 +67,26 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise BadInput("--trigger-ms must be 0 or more")
     trigger = Trigger(once=not args.continuous, interval_ms=interval)
     mode = "continuous" if args.continuous else "once"
+    sources = list(dict.fromkeys(args.sources))
+    named = " ".join(sources)
 
     def started(queries: list) -> None:
-        print(f"pinpipe land {args.source}: {len(queries)} {RUNNING} ({mode})", file=sys.stderr)
+        print(f"pinpipe land {named}: {len(queries)} {RUNNING} ({mode})", file=sys.stderr)
         sys.stderr.flush()
 
-    spark = spark_session(settings, f"pinpipe-land-{args.source}", catalog=False)
+    spark = spark_session(settings, f"pinpipe-land-{'-'.join(sources)}", catalog=False)
     try:
         spark.sparkContext.setLogLevel("WARN")
         reports = land(
-            spark, settings, [args.source], trigger, args.entities or ENTITIES, started=started
+            spark, settings, sources, trigger, args.entities or ENTITIES, started=started
         )
     except (RuntimeError, ValueError) as exc:  # a query failed (Spark's errors)
         raise PinpipeError(str(exc)) from exc
     finally:
         spark.stop()
     summary = {
-        "source": args.source,
+        **({"source": sources[0]} if len(sources) == 1 else {}),
+        "sources": sources,
         "mode": mode,
         "queries": [r.__dict__ for r in reports],
         "rows": sum(r.rows for r in reports),
