@@ -1,4 +1,4 @@
-"""``pinpipe land <source>`` as a child process the run can kill, restart and finish.
+"""``pinpipe land`` as a child process the run can kill, restart and finish.
 
 The job runs in its own process group, so SIGKILL takes the Python driver and its Spark JVM
 down together, as when a container dies. Progress is read from the queries' checkpoints
@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,18 +128,19 @@ class LandingJob:
         )
 
 
-def land_once(settings: Settings, source: str, log_dir: Path, attempts: int = 3) -> int:
-    """``pinpipe land <source> --once`` to the end; returns the attempts it took.
+def land_once(settings: Settings, sources: Sequence[str], log_dir: Path, attempts: int = 3) -> int:
+    """One ``pinpipe land <sources> --once`` process (one Spark JVM for every source) to the
+    end; returns the attempts it took.
 
     A Python data source worker that does not connect back within Spark's fixed 10 s (a busy
     machine) fails the Kinesis queries; landing resumes from the checkpoints, so it runs again.
     """
     for attempt in range(1, attempts + 1):
-        log_path = log_dir / f"land-{source}-once-{attempt}.log"
-        if _spawn(settings, [source, "--once"], log_path).wait() == 0:
+        log_path = log_dir / f"land-{'-'.join(sources)}-once-{attempt}.log"
+        if _spawn(settings, [*sources, "--once"], log_path).wait() == 0:
             return attempt
     raise LandingFailed(
-        f"`pinpipe land {source} --once` failed {attempts} times; "
+        f"`pinpipe land {' '.join(sources)} --once` failed {attempts} times; "
         f"last error: {last_error(log_path)} (log: {log_path})"
     )
 
