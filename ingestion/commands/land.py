@@ -85,7 +85,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         spark.stop()
     summary = {
-        **({"source": sources[0]} if len(sources) == 1 else {}),
         "sources": sources,
         "mode": mode,
         "queries": [r.__dict__ for r in reports],

@@ -1,7 +1,6 @@
 """Landing against the real broker and kinesis-local: every acknowledged offset / sequence
-number lands in bronze exactly once, malformed records land as text, one `pinpipe land kafka
-kinesis --once` process lands both layers, and a landing job killed with SIGKILL resumes from
-its checkpoint without gaps or doubles.
+number lands in bronze exactly once, malformed records land as text, and a landing job
+killed with SIGKILL resumes from its checkpoint without gaps or doubles.
 
 Records are produced straight with confluent-kafka / boto3 (acks=all, idempotent), which
 gives the acknowledged set; the gateway answers with the same offsets and sequence numbers.
@@ -23,7 +22,6 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.commands.land import RUNNING
 from ingestion.config import ENTITIES, Settings
 from ingestion.contract import CONTRACT
 from ingestion.landing.jobs import Trigger, land
@@ -115,37 +113,6 @@ def test_kinesis_once_lands_every_acknowledged_sequence_number_once(
         assert all(r.arrived_at is not None and r.partition_key for r in rows)
     geo = bronze(spark, settings, "stream", "geo")
     assert geo.filter(geo.data == MALFORMED.decode()).count() == 1
-
-
-def test_land_kafka_kinesis_once_lands_both_sources_in_one_process(
-    spark, settings, producer, kinesis
-) -> None:
-    settings = isolated(settings, "once-both", streams=True)
-    acked = {"batch": {}, "stream": {}}
-    sent = {"batch": {}, "stream": {}}
-    for entity in ENTITIES:
-        sent["batch"][entity] = payloads(entity, 10, "both-kafka")
-        sent["stream"][entity] = payloads(entity, 10, "both-kinesis")
-        acked["batch"][entity] = produce_kafka(
-            producer, settings.topic(entity), sent["batch"][entity]
-        )
-        acked["stream"][entity] = put_kinesis(
-            kinesis, settings.stream(entity), sent["stream"][entity]
-        )
-    done = subprocess.run(
-        [sys.executable, "-m", "ingestion.cli", "land", "kafka", "kinesis", "--once"],
-        env={**os.environ, **settings.as_env()}, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stderr.count(RUNNING) == 1 and f"6 {RUNNING}" in done.stderr
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
-    assert summary["sources"] == ["kafka", "kinesis"] and "source" not in summary
-    assert sorted(q["name"] for q in summary["queries"]) == sorted(
-        f"bronze_{layer}_{entity}" for layer in ("batch", "stream") for entity in ENTITIES
-    )
-    assert summary["rows"] == 60
-    for layer in ("batch", "stream"):
-        assert_landed_once(spark, settings, layer, acked[layer], sent[layer])
 
 
 def test_kinesis_follows_a_reshard(spark, settings, kinesis) -> None:
