@@ -82,6 +82,7 @@ class Settings:
     gateway_port: int = 8082
     airflow_port: int = 8080  # `pinpipe airflow`: the Airflow UI / API server
     sql_port: int = 10000  # the SQL server (Spark Thrift Server, HiveServer2 protocol)
+    sql_statement_threads: int = 8  # the SQL server's statements at once; more wait their turn
 
     # endpoints: empty means "the local service above"
     kafka_bootstrap: str = ""
