@@ -387,8 +387,8 @@ class Sql:
             "--hiveconf", f"hive.server2.thrift.bind.host={settings.host}",
             "--hiveconf", self.marker(settings),
             # a metastore store (a Hive configuration parsed, a DataNucleus store) lives in a
-            # thread and its Hive client: statements run on a fixed pool of threads that live
-            # as long as the server (Hive's default pool of 100 starts a new thread for nearly
+            # thread and its Hive client: statements run on a fixed pool of threads kept for a
+            # day when idle (Hive's default pool of 100 starts a new thread for nearly
             # every statement and ends idle ones after 10 s), and as the server's own user
             # (with doAs each session's user closes and reopens the thread's client). No
             # per-statement log files: nothing here reads them (docs/sql.md)
